@@ -1,0 +1,33 @@
+/*-------------------------------------------------------------------------
+ *
+ * automaton.h
+ *	  Aho-Corasick multi-pattern matcher over bytes.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CZ_AUTOMATON_H
+#define CZ_AUTOMATON_H
+
+typedef struct CzAcBuilder CzAcBuilder;
+typedef struct CzAutomaton CzAutomaton;
+
+/* Keys are byte strings; identical keys get the same id. */
+extern CzAcBuilder *cz_ac_builder_create(MemoryContext cxt);
+extern int32 cz_ac_builder_add(CzAcBuilder *builder, const char *key, int len);
+extern CzAutomaton *cz_ac_build(CzAcBuilder *builder, MemoryContext cxt);
+
+extern int32 cz_ac_key_count(const CzAutomaton *ac);
+extern int32 cz_ac_state_count(const CzAutomaton *ac);
+extern int32 cz_ac_key_length(const CzAutomaton *ac, int32 key);
+
+/*
+ * Called for each occurrence of a key: end is the offset just past it;
+ * and every 64kB of text with key -1.  Return false to stop the scan.
+ */
+typedef bool (*CzAcHitFn) (void *arg, int32 key, int end);
+
+/* Returns false if the callback stopped the scan. */
+extern bool cz_ac_scan(const CzAutomaton *ac, const char *text, int len,
+					   CzAcHitFn hit, void *arg);
+
+#endif							/* CZ_AUTOMATON_H */

@@ -1,0 +1,367 @@
+/*-------------------------------------------------------------------------
+ *
+ * expense.c
+ *	  Reading an expense out of a row: columns are found by name once per
+ *	  row type (the CzColumnMap, cached by callers in fn_extra), values are
+ *	  taken without copying, and amount, time and user id are converted
+ *	  only when a pattern asks for them.
+ *
+ *	  Columns: description; merchant_name (or merchant); amount;
+ *	  transaction_date (or occurred_at); user_id.  Missing columns count as
+ *	  NULL.  A column of an unusable type is a clear error, raised when the
+ *	  map is built.
+ *
+ *	  Backend-local; no locks.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "parser/parse_coerce.h"
+#include "utils/builtins.h"
+#include "utils/cash.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include <math.h>
+
+#include "categorize.h"
+
+typedef enum ExpenseField
+{
+	FIELD_DESCRIPTION,
+	FIELD_MERCHANT,
+	FIELD_AMOUNT,
+	FIELD_WHEN,
+	FIELD_USER,
+	NUM_FIELDS
+} ExpenseField;
+
+struct CzColumnMap
+{
+	Oid			tdtypeid;
+	int32		tdtypmod;
+	TupleDesc	tupdesc;		/* the descriptor the map was made for */
+	AttrNumber	attnum[NUM_FIELDS]; /* 0: no such column */
+	Oid			type[NUM_FIELDS];	/* base type */
+	bool		use_output[NUM_FIELDS]; /* text via the output function */
+	FmgrInfo	out[NUM_FIELDS];
+};
+
+static const char *const field_names[NUM_FIELDS][2] = {
+	{"description", NULL},
+	{"merchant_name", "merchant"},
+	{"amount", NULL},
+	{"transaction_date", "occurred_at"},
+	{"user_id", NULL},
+};
+
+static bool
+is_plain_text(Oid type)
+{
+	return type == TEXTOID || type == VARCHAROID || type == BPCHAROID;
+}
+
+static void
+check_field_type(CzColumnMap *map, ExpenseField f, Form_pg_attribute att,
+				 MemoryContext cxt)
+{
+	Oid			base = getBaseType(att->atttypid);
+	bool		ok = false;
+	const char *expected = NULL;
+
+	map->type[f] = base;
+	switch (f)
+	{
+		case FIELD_DESCRIPTION:
+		case FIELD_MERCHANT:
+			expected = "a text type";
+			if (is_plain_text(base))
+				ok = true;
+			else if (TypeCategory(base) == TYPCATEGORY_STRING)
+				ok = map->use_output[f] = true;
+			break;
+		case FIELD_AMOUNT:
+			expected = "numeric, real, double precision, an integer type or money";
+			ok = (base == NUMERICOID || base == FLOAT4OID || base == FLOAT8OID ||
+				  base == INT2OID || base == INT4OID || base == INT8OID ||
+				  base == CASHOID);
+			break;
+		case FIELD_WHEN:
+			expected = "date, timestamp or timestamptz";
+			ok = (base == DATEOID || base == TIMESTAMPOID || base == TIMESTAMPTZOID);
+			break;
+		case FIELD_USER:
+			ok = true;
+			map->use_output[f] = !is_plain_text(base);
+			break;
+		default:
+			break;
+	}
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("expense column \"%s\" has type %s, expected %s",
+						NameStr(att->attname), format_type_be(att->atttypid), expected)));
+	if (map->use_output[f])
+	{
+		Oid			outfunc;
+		bool		varlena;
+
+		getTypeOutputInfo(base, &outfunc, &varlena);
+		fmgr_info_cxt(outfunc, &map->out[f], cxt);
+	}
+}
+
+/*
+ * The column map for tupdesc; previous is returned as is when it was made
+ * for the same row type.
+ */
+CzColumnMap *
+cz_column_map(TupleDesc tupdesc, MemoryContext cxt, CzColumnMap *previous)
+{
+	CzColumnMap *map;
+	int			f,
+				i;
+
+	if (previous != NULL && previous->tupdesc == tupdesc &&
+		previous->tdtypeid == tupdesc->tdtypeid &&
+		previous->tdtypmod == tupdesc->tdtypmod)
+		return previous;
+
+	map = MemoryContextAllocZero(cxt, sizeof(CzColumnMap));
+	map->tdtypeid = tupdesc->tdtypeid;
+	map->tdtypmod = tupdesc->tdtypmod;
+	map->tupdesc = tupdesc;
+
+	for (f = 0; f < NUM_FIELDS; f++)
+	{
+		int			alt;
+
+		for (alt = 0; alt < 2 && map->attnum[f] == 0; alt++)
+		{
+			const char *name = field_names[f][alt];
+
+			if (name == NULL)
+				break;
+			for (i = 0; i < tupdesc->natts; i++)
+			{
+				Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+				if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+				{
+					map->attnum[f] = att->attnum;
+					check_field_type(map, (ExpenseField) f, att, cxt);
+					break;
+				}
+			}
+		}
+	}
+	return map;
+}
+
+/* Text of a field: pointer and length into detoasted data, or NULL. */
+static const char *
+field_text(CzColumnMap *map, ExpenseField f, Datum d, int *len)
+{
+	if (map->use_output[f])
+	{
+		char	   *s = OutputFunctionCall(&map->out[f], d);
+
+		*len = strlen(s);
+		return s;
+	}
+	else
+	{
+		text	   *t = DatumGetTextPP(d);
+
+		*len = VARSIZE_ANY_EXHDR(t);
+		return VARDATA_ANY(t);
+	}
+}
+
+void
+cz_expense_from_tuple(CzColumnMap *map, HeapTuple tuple, TupleDesc tupdesc,
+					  CzExpense *e)
+{
+	Datum		d;
+	bool		isnull;
+
+	memset(e, 0, sizeof(CzExpense));
+
+	if (map->attnum[FIELD_DESCRIPTION])
+	{
+		d = heap_getattr(tuple, map->attnum[FIELD_DESCRIPTION], tupdesc, &isnull);
+		if (!isnull)
+			e->description = field_text(map, FIELD_DESCRIPTION, d, &e->description_len);
+	}
+	if (map->attnum[FIELD_MERCHANT])
+	{
+		d = heap_getattr(tuple, map->attnum[FIELD_MERCHANT], tupdesc, &isnull);
+		if (!isnull)
+			e->merchant = field_text(map, FIELD_MERCHANT, d, &e->merchant_len);
+	}
+	if (map->attnum[FIELD_AMOUNT])
+	{
+		d = heap_getattr(tuple, map->attnum[FIELD_AMOUNT], tupdesc, &isnull);
+		if (!isnull)
+		{
+			e->amount_type = map->type[FIELD_AMOUNT];
+			e->amount = d;
+		}
+	}
+	if (map->attnum[FIELD_WHEN])
+	{
+		d = heap_getattr(tuple, map->attnum[FIELD_WHEN], tupdesc, &isnull);
+		if (!isnull)
+		{
+			e->when_type = map->type[FIELD_WHEN];
+			e->when = d;
+		}
+	}
+	if (map->attnum[FIELD_USER])
+	{
+		d = heap_getattr(tuple, map->attnum[FIELD_USER], tupdesc, &isnull);
+		if (!isnull)
+		{
+			e->user_type = map->type[FIELD_USER];
+			e->user = d;
+			e->user_out = map->use_output[FIELD_USER] ? &map->out[FIELD_USER] : NULL;
+		}
+	}
+}
+
+void
+cz_expense_from_values(CzExpense *e, text *description, text *merchant,
+					   Datum amount, Oid amount_type, Datum when, Oid when_type)
+{
+	memset(e, 0, sizeof(CzExpense));
+	if (description)
+	{
+		e->description = VARDATA_ANY(description);
+		e->description_len = VARSIZE_ANY_EXHDR(description);
+	}
+	if (merchant)
+	{
+		e->merchant = VARDATA_ANY(merchant);
+		e->merchant_len = VARSIZE_ANY_EXHDR(merchant);
+	}
+	e->amount_type = amount_type;
+	e->amount = amount;
+	e->when_type = when_type;
+	e->when = when;
+}
+
+bool
+cz_expense_amount(CzExpense *e, double *amount)
+{
+	if (!e->amount_done)
+	{
+		e->amount_done = true;
+		e->has_amount = true;
+		switch (e->amount_type)
+		{
+			case NUMERICOID:
+				e->amount_value = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+																	 e->amount));
+				break;
+			case FLOAT4OID:
+				e->amount_value = DatumGetFloat4(e->amount);
+				break;
+			case FLOAT8OID:
+				e->amount_value = DatumGetFloat8(e->amount);
+				break;
+			case INT2OID:
+				e->amount_value = DatumGetInt16(e->amount);
+				break;
+			case INT4OID:
+				e->amount_value = DatumGetInt32(e->amount);
+				break;
+			case INT8OID:
+				e->amount_value = (double) DatumGetInt64(e->amount);
+				break;
+			case CASHOID:
+				/* money is an integer number of the currency's minor units */
+				e->amount_value = (double) DatumGetCash(e->amount) / 100.0;
+				break;
+			default:
+				e->has_amount = false;
+				break;
+		}
+		/* NaN never falls in a range */
+		if (e->has_amount && isnan(e->amount_value))
+			e->has_amount = false;
+	}
+	*amount = e->amount_value;
+	return e->has_amount;
+}
+
+void
+cz_expense_time(CzExpense *e)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+
+	if (e->time_done)
+		return;
+	e->time_done = true;
+
+	switch (e->when_type)
+	{
+		case DATEOID:
+			{
+				DateADT		d = DatumGetDateADT(e->when);
+
+				if (DATE_NOT_FINITE(d))
+					return;
+				e->has_date = true;
+				e->day_of_week = j2day(d + POSTGRES_EPOCH_JDATE);
+				return;
+			}
+		case TIMESTAMPOID:
+			{
+				Timestamp	ts = DatumGetTimestamp(e->when);
+
+				if (TIMESTAMP_NOT_FINITE(ts) ||
+					timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+					return;
+				break;
+			}
+		case TIMESTAMPTZOID:
+			{
+				TimestampTz ts = DatumGetTimestampTz(e->when);
+
+				if (TIMESTAMP_NOT_FINITE(ts) ||
+					timestamp2tm(ts, &tz, &tm, &fsec, NULL, NULL) != 0)
+					return;
+				break;
+			}
+		default:
+			return;
+	}
+	e->has_time = e->has_date = true;
+	e->minute_of_day = tm.tm_hour * 60 + tm.tm_min;
+	e->day_of_week = j2day(date2j(tm.tm_year, tm.tm_mon, tm.tm_mday));
+}
+
+const char *
+cz_expense_user(CzExpense *e)
+{
+	if (!e->user_done)
+	{
+		e->user_done = true;
+		if (e->user_type == InvalidOid)
+			e->user_id = NULL;
+		else if (e->user_out)
+			e->user_id = OutputFunctionCall(e->user_out, e->user);
+		else
+			e->user_id = TextDatumGetCString(e->user);
+	}
+	return e->user_id;
+}

@@ -1,0 +1,801 @@
+/*-------------------------------------------------------------------------
+ *
+ * pattern_index.c
+ *	  Loading active patterns and compiling them into the backend's
+ *	  category index; keeping that index current.
+ *
+ *	  The index is built on first use in a backend and whenever the
+ *	  pattern or category tables change.  A statement trigger on both
+ *	  tables (categorize_patterns_changed) sends a relcache invalidation;
+ *	  our relcache callback marks the index stale.  Invalidations are
+ *	  transactional: the changing transaction processes its own at the end
+ *	  of each command, other backends after commit, and nobody after a
+ *	  rollback.
+ *
+ *	  The index is read with a fresh snapshot, as PostgreSQL's catalog
+ *	  caches are, not with the caller's transaction snapshot: an
+ *	  invalidation is always processed after the change it announces is
+ *	  visible, so the rebuild that follows it sees the change, whatever
+ *	  the isolation level.  (In parallel mode no new snapshot may be taken;
+ *	  the index is then built from the query's snapshot and dropped at the
+ *	  end of the transaction.)
+ *
+ *	  A new index is built completely in its own memory context and only
+ *	  then replaces the old one, so no call ever sees a half-built index;
+ *	  if the build fails, its context (and its malloc'd regexes, through a
+ *	  reset callback) is freed and the error propagates.
+ *
+ *	  Everything here is backend-local: no shared memory, no locks beyond
+ *	  the AccessShareLock the SPI queries take.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_collation_d.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "categorize.h"
+#include "pattern_index.h"
+
+static CzIndex *current_index = NULL;
+static bool index_stale = true;
+static bool index_transient = false;	/* drop at transaction end */
+static bool callbacks_registered = false;
+static Oid	patterns_relid = InvalidOid;
+static Oid	categories_relid = InvalidOid;
+
+/* ---------- invalidation ---------- */
+
+static void
+relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == patterns_relid || relid == categories_relid)
+		index_stale = true;
+}
+
+static void
+xact_callback(XactEvent event, void *arg)
+{
+	if (index_transient &&
+		(event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		 event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT))
+		index_stale = true;
+}
+
+void
+cz_index_init_callbacks(void)
+{
+	if (callbacks_registered)
+		return;
+	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+	RegisterXactCallback(xact_callback, NULL);
+	callbacks_registered = true;
+}
+
+/*
+ * categorize._patterns_changed(): AFTER ... FOR EACH STATEMENT trigger on
+ * the pattern and category tables.
+ */
+PG_FUNCTION_INFO_V1(categorize_patterns_changed);
+Datum
+categorize_patterns_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("categorize._patterns_changed() must be called as a trigger")));
+
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	return PointerGetDatum(NULL);
+}
+
+/* ---------- validation ---------- */
+
+/*
+ * Compile value as a case-insensitive advanced regex.  Returns NULL on
+ * success, else a palloc'd message.
+ */
+static char *
+compile_regex(const char *value, regex_t *re)
+{
+	int			len = strlen(value);
+	pg_wchar   *wide = palloc((len + 1) * sizeof(pg_wchar));
+	int			wlen = pg_mb2wchar_with_len(value, wide, len);
+	int			rc;
+
+	rc = pg_regcomp(re, wide, wlen, REG_ADVANCED | REG_ICASE, DEFAULT_COLLATION_OID);
+	pfree(wide);
+	if (rc == REG_OKAY)
+		return NULL;
+	if (rc == REG_CANCEL)
+		CHECK_FOR_INTERRUPTS();
+	{
+		char		msg[256];
+
+		pg_regerror(rc, re, msg, sizeof(msg));
+		return pstrdup(msg);
+	}
+}
+
+/*
+ * Check one pattern row; returns NULL when it compiles, else a message.
+ * Literal values must keep a letter or digit after normalization.
+ */
+static char *
+check_pattern(CzKind kind, const char *value)
+{
+	switch (kind)
+	{
+		case CZ_KIND_MERCHANT:
+		case CZ_KIND_KEYWORD:
+		case CZ_KIND_DESCRIPTION:
+			{
+				int			len = strlen(value);
+				char	   *buf = palloc(CZ_NORMALIZED_MAX(len));
+
+				if (cz_normalize(value, len, buf) == 0)
+					return psprintf("value \"%s\" has no letters or digits to match", value);
+				return NULL;
+			}
+		case CZ_KIND_REGEX:
+			{
+				regex_t		re;
+				char	   *err = compile_regex(value, &re);
+
+				if (err)
+					return psprintf("regex \"%s\" does not compile: %s", value, err);
+				pg_regfree(&re);
+				return NULL;
+			}
+		case CZ_KIND_AMOUNT_RANGE:
+			{
+				double		lo,
+							hi;
+
+				return cz_parse_amount_range(value, &lo, &hi);
+			}
+		case CZ_KIND_TIME:
+			{
+				CzTimeWindow w;
+
+				return cz_parse_time_window(value, &w);
+			}
+		default:
+			return psprintf("unknown kind");
+	}
+}
+
+/*
+ * categorize._validate_pattern(): BEFORE INSERT OR UPDATE row trigger on
+ * categorize.patterns.  Rejects rows that would not compile, naming the
+ * pattern.
+ */
+PG_FUNCTION_INFO_V1(categorize_validate_pattern);
+Datum
+categorize_validate_pattern(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	HeapTuple	tuple;
+	TupleDesc	tupdesc;
+	int			att_id,
+				att_kind,
+				att_value,
+				att_weight;
+	bool		isnull;
+	Datum		d;
+	int64		id = 0;
+	char	   *kind_name;
+	char	   *value;
+	CzKind		kind;
+	char	   *problem;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BEFORE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("categorize._validate_pattern() must be a BEFORE ROW trigger")));
+
+	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	tupdesc = RelationGetDescr(trigdata->tg_relation);
+
+	att_id = SPI_fnumber(tupdesc, "id");
+	att_kind = SPI_fnumber(tupdesc, "kind");
+	att_value = SPI_fnumber(tupdesc, "value");
+	att_weight = SPI_fnumber(tupdesc, "weight");
+	if (att_id <= 0 || att_kind <= 0 || att_value <= 0 || att_weight <= 0)
+		elog(ERROR, "categorize.patterns is missing a column");
+
+	d = heap_getattr(tuple, att_id, tupdesc, &isnull);
+	if (!isnull)
+		id = DatumGetInt64(d);
+
+	d = heap_getattr(tuple, att_kind, tupdesc, &isnull);
+	kind_name = isnull ? NULL : TextDatumGetCString(d);
+	d = heap_getattr(tuple, att_value, tupdesc, &isnull);
+	value = isnull ? NULL : TextDatumGetCString(d);
+
+	if (kind_name == NULL || (kind = cz_kind_from_name(kind_name)) == CZ_KIND_INVALID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pattern %lld has unknown kind \"%s\"",
+						(long long) id, kind_name ? kind_name : "(null)"),
+				 errhint("Kinds are merchant, keyword, description, regex, amount_range and time.")));
+	if (value == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("pattern %lld (%s) has no value", (long long) id, kind_name)));
+
+	d = heap_getattr(tuple, att_weight, tupdesc, &isnull);
+	if (!isnull)
+	{
+		float4		w = DatumGetFloat4(d);
+
+		if (!(w >= CZ_MIN_WEIGHT && w <= CZ_MAX_WEIGHT))
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("pattern %lld (%s \"%s\") has weight %g outside 0.1 to 5.0",
+							(long long) id, kind_name, value, (double) w)));
+	}
+
+	problem = check_pattern(kind, value);
+	if (problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pattern %lld (%s) is invalid: %s", (long long) id, kind_name, problem)));
+
+	return PointerGetDatum(tuple);
+}
+
+/* ---------- build ---------- */
+
+static void
+free_regexes(void *arg)
+{
+	CzIndex    *index = (CzIndex *) arg;
+	int			i;
+
+	for (i = 0; i < index->nregexes; i++)
+		pg_regfree(&index->regexes[i]);
+	index->nregexes = 0;
+}
+
+static Oid
+lookup_table(const char *name)
+{
+	Oid			nsp = get_namespace_oid("categorize", true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table categorize.%s does not exist", name),
+				 errhint("Run CREATE EXTENSION categorize in this database.")));
+	return relid;
+}
+
+static Oid
+table_owner(Oid relid)
+{
+	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
+	ReleaseSysCache(tp);
+	return owner;
+}
+
+/* Run a read-only query under the given snapshot; results in SPI_tuptable. */
+static void
+run_query(const char *sql, Snapshot snapshot)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, 0, NULL);
+	int			rc;
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	rc = SPI_execute_snapshot(plan, NULL, NULL, snapshot, InvalidSnapshot,
+							  true, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_snapshot failed for \"%s\": %s", sql,
+			 SPI_result_code_string(rc));
+}
+
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Category position by id (categories are sorted by id). */
+static int32
+find_category(CzIndex *index, int64 id)
+{
+	int32		lo = 0,
+				hi = index->ncategories - 1;
+
+	while (lo <= hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (index->categories[mid].id == id)
+			return mid;
+		if (index->categories[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+static char *
+copy_text_datum(MemoryContext cxt, Datum d)
+{
+	text	   *t = DatumGetTextPP(d);
+	int			len = VARSIZE_ANY_EXHDR(t);
+	char	   *s = MemoryContextAlloc(cxt, len + 1);
+
+	memcpy(s, VARDATA_ANY(t), len);
+	s[len] = '\0';
+	return s;
+}
+
+/*
+ * Load and compile.  Runs with SPI connected, as the pattern table's
+ * owner, with search_path set to pg_catalog.
+ */
+static void
+load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
+{
+	MemoryContext cxt = index->cxt;
+	MemoryContext old;
+	SPITupleTable *tt;
+	uint64		n,
+				i;
+	int64	   *cat_ids;
+	bool	   *cat_active;
+	CzAcBuilder *ac;
+	int32	   *pattern_key;	/* pattern → automaton key, or -1 */
+	uint32	  **doc_trgms;
+	int		   *doc_ntrgms;
+	int32		ndocs = 0;
+	int32		nkeys;
+	int32	   *booster_count;
+	int32		nboosters = 0;
+	int32		p;
+	char	   *normbuf = NULL;
+	int			normcap = 0;
+
+	/* categories */
+	run_query("SELECT id, name, active, user_id FROM categorize.categories", snapshot);
+	tt = SPI_tuptable;
+	n = SPI_processed;
+	index->ncategories = (int32) n;
+	index->categories = MemoryContextAllocZero(cxt, sizeof(CzCategory) * Max(n, 1));
+	cat_ids = MemoryContextAlloc(tmp, sizeof(int64) * 2 * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		cat_ids[2 * i] = DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
+		cat_ids[2 * i + 1] = (int64) i;
+	}
+	/* sort (id, row) pairs by id */
+	qsort(cat_ids, n, sizeof(int64) * 2, cmp_int64);
+	cat_active = MemoryContextAllocZero(tmp, sizeof(bool) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tup = tt->vals[cat_ids[2 * i + 1]];
+		CzCategory *c = &index->categories[i];
+		bool		isnull;
+		Datum		d;
+
+		c->id = cat_ids[2 * i];
+		c->name = copy_text_datum(cxt, SPI_getbinval(tup, tt->tupdesc, 2, &isnull));
+		d = SPI_getbinval(tup, tt->tupdesc, 3, &isnull);
+		cat_active[i] = !isnull && DatumGetBool(d);
+		d = SPI_getbinval(tup, tt->tupdesc, 4, &isnull);
+		c->user_id = isnull ? NULL : copy_text_datum(cxt, d);
+		if (c->user_id)
+			index->has_user_patterns = true;
+	}
+	SPI_freetuptable(tt);
+
+	/* patterns */
+	run_query("SELECT id, category_id, kind, value, weight, usage_count, success_count, user_id"
+			  " FROM categorize.patterns WHERE active ORDER BY id", snapshot);
+	tt = SPI_tuptable;
+	n = SPI_processed;
+
+	index->patterns = MemoryContextAllocExtended(cxt, sizeof(CzPattern) * Max(n, 1),
+												 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	index->regexes = MemoryContextAllocExtended(cxt, sizeof(regex_t) * Max(n, 1),
+												MCXT_ALLOC_HUGE);
+	index->regex_pattern = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(n, 1),
+													  MCXT_ALLOC_HUGE);
+	pattern_key = MemoryContextAllocExtended(tmp, sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
+	doc_trgms = MemoryContextAllocExtended(tmp, sizeof(uint32 *) * Max(n, 1), MCXT_ALLOC_HUGE);
+	doc_ntrgms = MemoryContextAllocExtended(tmp, sizeof(int) * Max(n, 1), MCXT_ALLOC_HUGE);
+	index->trgm_doc_pattern = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(n, 1),
+														 MCXT_ALLOC_HUGE);
+	booster_count = MemoryContextAllocZero(tmp, sizeof(int32) * Max(index->ncategories, 1));
+
+	old = MemoryContextSwitchTo(tmp);
+	ac = cz_ac_builder_create(tmp);
+
+	p = 0;
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tup = tt->vals[i];
+		TupleDesc	td = tt->tupdesc;
+		CzPattern  *pat = &index->patterns[p];
+		bool		isnull;
+		Datum		d;
+		int64		category_id;
+		int32		cat;
+		char	   *kind_name;
+		char	   *value;
+		CzKind		kind;
+		int64		usage,
+					success;
+		char	   *problem = NULL;
+
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+
+		pat->id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		category_id = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
+		cat = find_category(index, category_id);
+		if (cat < 0 || !cat_active[cat])
+			continue;			/* inactive category */
+		pat->category_index = cat;
+		kind_name = TextDatumGetCString(SPI_getbinval(tup, td, 3, &isnull));
+		value = TextDatumGetCString(SPI_getbinval(tup, td, 4, &isnull));
+		kind = cz_kind_from_name(kind_name);
+		pat->kind = (uint8) kind;
+		pat->weight = DatumGetFloat4(SPI_getbinval(tup, td, 5, &isnull));
+		usage = DatumGetInt64(SPI_getbinval(tup, td, 6, &isnull));
+		success = DatumGetInt64(SPI_getbinval(tup, td, 7, &isnull));
+		pat->confidence = (float) cz_pattern_confidence(pat->weight, usage, success);
+		d = SPI_getbinval(tup, td, 8, &isnull);
+		pat->user_id = isnull ? NULL : copy_text_datum(cxt, d);
+		if (pat->user_id)
+			index->has_user_patterns = true;
+		pattern_key[p] = -1;
+
+		switch (kind)
+		{
+			case CZ_KIND_MERCHANT:
+			case CZ_KIND_KEYWORD:
+			case CZ_KIND_DESCRIPTION:
+				{
+					int			len = strlen(value);
+					int			nlen;
+
+					if (CZ_NORMALIZED_MAX(len) > normcap)
+					{
+						normcap = Max(CZ_NORMALIZED_MAX(len), 256);
+						normbuf = palloc(normcap);
+					}
+					nlen = cz_normalize(value, len, normbuf);
+					if (nlen == 0)
+					{
+						problem = "no letters or digits";
+						break;
+					}
+					if (kind == CZ_KIND_DESCRIPTION)
+						pattern_key[p] = cz_ac_builder_add(ac, normbuf + 1, nlen - 2);
+					else
+						pattern_key[p] = cz_ac_builder_add(ac, normbuf, nlen);
+					if (kind == CZ_KIND_MERCHANT)
+					{
+						uint32	   *t = palloc(sizeof(uint32) * CZ_TRGM_MAX(nlen));
+
+						doc_ntrgms[ndocs] = cz_trgm_extract(normbuf, nlen, t);
+						doc_trgms[ndocs] = t;
+						index->trgm_doc_pattern[ndocs] = p;
+						ndocs++;
+					}
+					break;
+				}
+			case CZ_KIND_REGEX:
+				{
+					problem = compile_regex(value, &index->regexes[index->nregexes]);
+					if (problem == NULL)
+					{
+						pat->u.regex = index->nregexes;
+						index->regex_pattern[index->nregexes++] = p;
+					}
+					break;
+				}
+			case CZ_KIND_AMOUNT_RANGE:
+				problem = cz_parse_amount_range(value, &pat->u.amount.lo, &pat->u.amount.hi);
+				break;
+			case CZ_KIND_TIME:
+				problem = cz_parse_time_window(value, &pat->u.time);
+				break;
+			default:
+				problem = "unknown kind";
+				break;
+		}
+		if (problem)
+		{
+			/* rows that bypassed validation (triggers disabled) are skipped */
+			index->patterns_skipped++;
+			continue;
+		}
+		if (kind == CZ_KIND_AMOUNT_RANGE || kind == CZ_KIND_TIME)
+		{
+			booster_count[cat]++;
+			nboosters++;
+		}
+		p++;
+	}
+	index->npatterns = p;
+	SPI_freetuptable(tt);
+
+	/* automaton and key → pattern lists (counting sort by key) */
+	index->automaton = cz_ac_build(ac, cxt);
+	nkeys = cz_ac_key_count(index->automaton);
+	index->key_first = MemoryContextAllocZero(cxt, sizeof(int32) * (nkeys + 1));
+	for (p = 0; p < index->npatterns; p++)
+		if (pattern_key[p] >= 0)
+			index->key_first[pattern_key[p] + 1]++;
+	for (i = 0; i < (uint64) nkeys; i++)
+		index->key_first[i + 1] += index->key_first[i];
+	index->key_patterns = MemoryContextAllocExtended(cxt,
+													 sizeof(int32) * Max(index->key_first[nkeys], 1),
+													 MCXT_ALLOC_HUGE);
+	{
+		int32	   *fill = palloc0(sizeof(int32) * (nkeys + 1));
+
+		for (p = 0; p < index->npatterns; p++)
+		{
+			int32		k = pattern_key[p];
+
+			if (k >= 0)
+				index->key_patterns[index->key_first[k] + fill[k]++] = p;
+		}
+	}
+
+	/* fuzzy merchants */
+	index->trigrams = cz_trgm_index_build(ndocs, doc_trgms, doc_ntrgms, cxt);
+
+	/* boosters grouped by category */
+	index->nboosters = nboosters;
+	index->boosters = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(nboosters, 1),
+												 MCXT_ALLOC_HUGE);
+	{
+		int32		pos = 0;
+		int32		c;
+
+		for (c = 0; c < index->ncategories; c++)
+		{
+			index->categories[c].first_booster = pos;
+			pos += booster_count[c];
+			index->categories[c].nboosters = 0;
+		}
+		for (p = 0; p < index->npatterns; p++)
+		{
+			CzPattern  *pat = &index->patterns[p];
+
+			if (pat->kind == CZ_KIND_AMOUNT_RANGE || pat->kind == CZ_KIND_TIME)
+			{
+				CzCategory *c = &index->categories[pat->category_index];
+
+				index->boosters[c->first_booster + c->nboosters++] = p;
+			}
+		}
+	}
+
+	/* match scratch */
+	index->match_stamp = 0;
+	index->pattern_stamp = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(index->npatterns, 1),
+													  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	index->pattern_strength = MemoryContextAllocExtended(cxt, sizeof(float) * Max(index->npatterns, 1),
+														 MCXT_ALLOC_HUGE);
+	index->pattern_method = MemoryContextAllocExtended(cxt, Max(index->npatterns, 1),
+													   MCXT_ALLOC_HUGE);
+	MemoryContextSwitchTo(old);
+}
+
+static CzIndex *
+build_index(void)
+{
+	MemoryContext cxt;
+	MemoryContext tmp;
+	CzIndex    *index;
+	MemoryContextCallback *cb;
+	instr_time	start,
+				duration;
+	Oid			save_userid;
+	int			save_sec;
+	int			save_nestlevel;
+	Snapshot	snapshot;
+	bool		transient = IsInParallelMode();
+
+	INSTR_TIME_SET_CURRENT(start);
+
+	patterns_relid = lookup_table("patterns");
+	categories_relid = lookup_table("categories");
+
+	cxt = AllocSetContextCreate(TopMemoryContext, "categorize index",
+								ALLOCSET_DEFAULT_SIZES);
+	index = MemoryContextAllocZero(cxt, sizeof(CzIndex));
+	index->cxt = cxt;
+	cb = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+	cb->func = free_regexes;
+	cb->arg = index;
+	MemoryContextRegisterResetCallback(cxt, cb);
+
+	tmp = AllocSetContextCreate(CurrentMemoryContext, "categorize index build",
+								ALLOCSET_DEFAULT_SIZES);
+
+	/* Read the tables as their owner, with a safe search_path. */
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(table_owner(patterns_relid),
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		snapshot = transient ? GetActiveSnapshot() : GetLatestSnapshot();
+		if (snapshot == NULL)
+			snapshot = GetTransactionSnapshot();
+		snapshot = RegisterSnapshot(snapshot);
+		load_and_compile(index, tmp, snapshot);
+		UnregisterSnapshot(snapshot);
+		SPI_finish();
+	}
+	PG_CATCH();
+	{
+		MemoryContextDelete(cxt);
+		MemoryContextDelete(tmp);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	AtEOXact_GUC(true, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	MemoryContextDelete(tmp);
+
+	INSTR_TIME_SET_CURRENT(duration);
+	INSTR_TIME_SUBTRACT(duration, start);
+	index->build_ms = INSTR_TIME_GET_MILLISEC(duration);
+	index_transient = transient;
+
+	if (index->patterns_skipped > 0)
+		ereport(WARNING,
+				(errmsg("categorize skipped %d invalid pattern rows", index->patterns_skipped),
+				 errhint("Rows inserted with triggers disabled are not validated; fix or delete them.")));
+	return index;
+}
+
+/*
+ * The current index, rebuilt first if patterns changed.  *rebuilt tells
+ * whether this call built it.  Errors from the build propagate; the
+ * previous index is then kept but stays stale.
+ */
+CzIndex *
+cz_index_get(bool *rebuilt)
+{
+	CzIndex    *index;
+	instr_time	start,
+				duration;
+
+	*rebuilt = false;
+	if (current_index != NULL && !index_stale)
+		return current_index;
+
+	cz_index_init_callbacks();
+
+	/* an invalidation arriving during the build makes the result stale */
+	index_stale = false;
+	INSTR_TIME_SET_CURRENT(start);
+	PG_TRY();
+	{
+		index = build_index();
+	}
+	PG_CATCH();
+	{
+		index_stale = true;
+		INSTR_TIME_SET_CURRENT(duration);
+		INSTR_TIME_SUBTRACT(duration, start);
+		cz_stats_record_index_build(false, (int64) INSTR_TIME_GET_MICROSEC(duration), 0);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	INSTR_TIME_SET_CURRENT(duration);
+	INSTR_TIME_SUBTRACT(duration, start);
+
+	if (current_index != NULL)
+		MemoryContextDelete(current_index->cxt);
+	current_index = index;
+	*rebuilt = true;
+	cz_stats_record_index_build(true, (int64) INSTR_TIME_GET_MICROSEC(duration),
+								index->npatterns);
+	return index;
+}
+
+/* True when cz_index_get() would answer without building. */
+bool
+cz_index_is_current(void)
+{
+	return current_index != NULL && !index_stale;
+}
+
+int64
+cz_index_pattern_id(CzIndex *index, int32 pattern_index)
+{
+	return index->patterns[pattern_index].id;
+}
+
+const char *
+cz_index_category_name(CzIndex *index, int32 category_index)
+{
+	return index->categories[category_index].name;
+}
+
+int
+cz_index_pattern_count(CzIndex *index)
+{
+	return index->npatterns;
+}
+
+/*
+ * categorize.index_info(): what this backend's index holds.
+ */
+PG_FUNCTION_INFO_V1(categorize_index_info);
+Datum
+categorize_index_info(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[8];
+	bool		nulls[8] = {0};
+	bool		rebuilt;
+	CzIndex    *index;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	index = cz_index_get(&rebuilt);
+	values[0] = Int32GetDatum(index->npatterns);
+	values[1] = Int32GetDatum(cz_ac_key_count(index->automaton));
+	values[2] = Int32GetDatum(cz_ac_state_count(index->automaton));
+	values[3] = Int32GetDatum(index->nregexes);
+	values[4] = Int32GetDatum(cz_trgm_index_docs(index->trigrams));
+	values[5] = Int32GetDatum(index->nboosters);
+	values[6] = Float8GetDatum(index->build_ms);
+	values[7] = Int64GetDatum((int64) MemoryContextMemAllocated(index->cxt, true));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

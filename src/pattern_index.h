@@ -1,0 +1,85 @@
+/*-------------------------------------------------------------------------
+ *
+ * pattern_index.h
+ *	  The compiled category index: what pattern_index.c builds and
+ *	  scoring.c reads.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CZ_PATTERN_INDEX_H
+#define CZ_PATTERN_INDEX_H
+
+#include "regex/regex.h"
+
+#include "automaton.h"
+#include "pattern_kinds.h"
+#include "trigram.h"
+
+typedef struct CzPattern
+{
+	int64		id;
+	int32		category_index;
+	uint8		kind;			/* CzKind */
+	float		weight;
+	float		confidence;		/* cz_pattern_confidence() */
+	const char *user_id;		/* NULL: shared */
+	union
+	{
+		struct
+		{
+			double		lo;
+			double		hi;
+		}			amount;
+		CzTimeWindow time;
+		int32		regex;		/* into CzIndex.regexes */
+	}			u;
+} CzPattern;
+
+typedef struct CzCategory
+{
+	int64		id;
+	const char *name;
+	const char *user_id;		/* NULL: shared */
+	int32		first_booster;	/* into CzIndex.boosters */
+	int32		nboosters;
+} CzCategory;
+
+typedef struct CzIndex
+{
+	MemoryContext cxt;
+
+	int32		npatterns;
+	CzPattern  *patterns;
+	int32		ncategories;
+	CzCategory *categories;
+
+	/* literal patterns: automaton key → patterns */
+	CzAutomaton *automaton;
+	int32	   *key_first;		/* nkeys + 1, into key_patterns */
+	int32	   *key_patterns;
+
+	/* fuzzy merchants: trigram document → pattern */
+	CzTrgmIndex *trigrams;
+	int32	   *trgm_doc_pattern;
+
+	/* regexes, compiled once */
+	int32		nregexes;
+	regex_t    *regexes;
+	int32	   *regex_pattern;
+
+	/* amount_range and time patterns, grouped by category */
+	int32		nboosters;
+	int32	   *boosters;
+
+	bool		has_user_patterns;
+	int32		patterns_skipped;
+	double		build_ms;
+
+	/* per-match scratch (backend-local, reused by every call) */
+	uint32		match_stamp;
+	uint32	   *pattern_stamp;	/* npatterns */
+	float	   *pattern_strength;	/* npatterns */
+	uint8	   *pattern_method; /* npatterns: CZ_M_* bit index */
+} CzIndex;
+
+#endif							/* CZ_PATTERN_INDEX_H */

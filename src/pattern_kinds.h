@@ -1,0 +1,47 @@
+/*-------------------------------------------------------------------------
+ *
+ * pattern_kinds.h
+ *	  The pattern kinds and the parsing of their values.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CZ_PATTERN_KINDS_H
+#define CZ_PATTERN_KINDS_H
+
+typedef enum CzKind
+{
+	CZ_KIND_MERCHANT,
+	CZ_KIND_KEYWORD,
+	CZ_KIND_DESCRIPTION,
+	CZ_KIND_REGEX,
+	CZ_KIND_AMOUNT_RANGE,
+	CZ_KIND_TIME,
+	CZ_KIND_INVALID
+} CzKind;
+
+/* Time windows: minutes of the day, or days of the week. */
+typedef struct CzTimeWindow
+{
+	bool		by_day;			/* weekday / weekend */
+	uint8		day_mask;		/* bit d set: day d (0 = Sunday) matches */
+	int16		start_minute;	/* inclusive */
+	int16		end_minute;		/* exclusive; < start means it wraps */
+} CzTimeWindow;
+
+#define CZ_MIN_WEIGHT 0.1f
+#define CZ_MAX_WEIGHT 5.0f
+
+extern CzKind cz_kind_from_name(const char *name);
+extern const char *cz_kind_name(CzKind kind);
+
+/* Parsers return NULL on success, or a palloc'd description of the problem. */
+extern char *cz_parse_amount_range(const char *value, double *lo, double *hi);
+extern char *cz_parse_time_window(const char *value, CzTimeWindow *window);
+
+extern bool cz_time_window_matches(const CzTimeWindow *window, bool has_time,
+								   int minute_of_day, bool has_date, int day_of_week);
+
+/* A pattern's own confidence (see README, "Scoring"). */
+extern double cz_pattern_confidence(double weight, int64 usage, int64 success);
+
+#endif							/* CZ_PATTERN_KINDS_H */

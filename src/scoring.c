@@ -1,0 +1,465 @@
+/*-------------------------------------------------------------------------
+ *
+ * scoring.c
+ *	  Matching one expense against the compiled index and scoring the
+ *	  categories it matches.
+ *
+ *	  1. Normalize the description and the merchant name, scan each once
+ *	     with the automaton (all literal patterns at once).
+ *	  2. Fuzzy merchants: the merchant name's trigrams (the description's
+ *	     when there is no merchant) against the trigram index.
+ *	  3. Regexes, on the raw texts.
+ *	  4. For each category with a text match, its amount and time patterns.
+ *	  5. Per category: confidence = 1 - prod(1 - strength_i * c_i) over
+ *	     its matching patterns, c_i the pattern's own confidence.
+ *
+ *	  Strengths: exact merchant 1.0, merchant as whole words 0.95, keyword
+ *	  0.9, description 0.9, regex 0.9, fuzzy merchant from 0.80 at
+ *	  similarity = categorize.fuzzy_threshold rising linearly to 0.95 at
+ *	  similarity 1, amount range or time 0.5 (only alongside a text match).
+ *
+ *	  Candidates are ordered by confidence, then best weight, then lower
+ *	  category id.  Hits are sorted by pattern before the product, so the
+ *	  same input gives the same bits whatever order they were found in.
+ *
+ *	  Scratch buffers are backend-local and reused across calls (no
+ *	  allocation per call once warm); results stay valid until the next
+ *	  call.  No shared state, no locks.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "categorize.h"
+#include "pattern_index.h"
+
+#define S_MERCHANT_EXACT	1.0f
+#define S_MERCHANT_WORDS	0.95f
+#define S_KEYWORD			0.9f
+#define S_DESCRIPTION		0.9f
+#define S_REGEX				0.9f
+#define S_FUZZY_MIN			0.80f
+#define S_FUZZY_MAX			0.95f
+#define S_BOOSTER			0.5f
+
+/* Bit positions of the CZ_M_* flags, stored per hit. */
+enum
+{
+	MB_MERCHANT_EXACT,
+	MB_MERCHANT_WORDS,
+	MB_KEYWORD,
+	MB_DESCRIPTION,
+	MB_REGEX,
+	MB_MERCHANT_FUZZY,
+	MB_AMOUNT_RANGE,
+	MB_TIME
+};
+
+/* Growable scratch, kept for the life of the backend. */
+static MemoryContext scratch_cxt = NULL;
+static char *norm_desc = NULL;
+static int	norm_desc_cap = 0;
+static char *norm_merchant = NULL;
+static int	norm_merchant_cap = 0;
+static uint32 *trgm_buf = NULL;
+static int	trgm_cap = 0;
+static pg_wchar *wide_buf = NULL;
+static Size wide_cap = 0;
+static int32 *hits = NULL;
+static int	hits_cap = 0;
+static CzCandidate *cands = NULL;
+static int	cands_cap = 0;
+static int32 *cand_patterns = NULL;
+static int	cand_patterns_cap = 0;
+
+static void *
+grow(void *buf, int *cap, int need, Size elem)
+{
+	int			newcap;
+
+	if (need <= *cap)
+		return buf;
+	if (scratch_cxt == NULL)
+		scratch_cxt = AllocSetContextCreate(TopMemoryContext, "categorize match scratch",
+											ALLOCSET_SMALL_SIZES);
+	newcap = Max(need, Max(*cap * 2, 64));
+	*cap = newcap;
+	if (buf)
+		return repalloc_huge(buf, (Size) newcap * elem);	/* keeps contents */
+	return MemoryContextAllocExtended(scratch_cxt, (Size) newcap * elem, MCXT_ALLOC_HUGE);
+}
+
+typedef struct MatchState
+{
+	CzIndex    *index;
+	CzExpense  *expense;
+	int			nhits;
+	bool		timed_out;
+	/* the text being scanned */
+	int			text_len;
+	bool		scanning_merchant;
+	bool		merchant_from_description;
+	bool		filter_users;
+} MatchState;
+
+static bool
+pattern_allowed(MatchState *st, CzPattern *pat)
+{
+	const char *uid;
+	const char *cat_uid;
+
+	if (!st->filter_users)
+		return true;
+	cat_uid = st->index->categories[pat->category_index].user_id;
+	if (pat->user_id == NULL && cat_uid == NULL)
+		return true;
+	uid = cz_expense_user(st->expense);
+	if (uid == NULL)
+		return false;
+	return (pat->user_id == NULL || strcmp(pat->user_id, uid) == 0) &&
+		(cat_uid == NULL || strcmp(cat_uid, uid) == 0);
+}
+
+static inline void
+note_hit(MatchState *st, int32 p, float strength, uint8 method)
+{
+	CzIndex    *ix = st->index;
+
+	if (ix->pattern_stamp[p] != ix->match_stamp)
+	{
+		if (!pattern_allowed(st, &ix->patterns[p]))
+			return;
+		ix->pattern_stamp[p] = ix->match_stamp;
+		ix->pattern_strength[p] = strength;
+		ix->pattern_method[p] = method;
+		hits = grow(hits, &hits_cap, st->nhits + 1, sizeof(int32));
+		hits[st->nhits++] = p;
+	}
+	else if (strength > ix->pattern_strength[p])
+	{
+		ix->pattern_strength[p] = strength;
+		ix->pattern_method[p] = method;
+	}
+}
+
+/* Automaton callback: key ends at offset end of the scanned text. */
+static bool
+literal_hit(void *arg, int32 key, int end)
+{
+	MatchState *st = (MatchState *) arg;
+	CzIndex    *ix = st->index;
+	int32		i;
+
+	if (key < 0)
+	{
+		/* periodic tick on long texts */
+		CHECK_FOR_INTERRUPTS();
+		if (cz_deadline_passed())
+		{
+			st->timed_out = true;
+			return false;
+		}
+		return true;
+	}
+
+	for (i = ix->key_first[key]; i < ix->key_first[key + 1]; i++)
+	{
+		int32		p = ix->key_patterns[i];
+		CzPattern  *pat = &ix->patterns[p];
+
+		switch (pat->kind)
+		{
+			case CZ_KIND_KEYWORD:
+				note_hit(st, p, S_KEYWORD, MB_KEYWORD);
+				break;
+			case CZ_KIND_DESCRIPTION:
+				if (!st->scanning_merchant)
+					note_hit(st, p, S_DESCRIPTION, MB_DESCRIPTION);
+				break;
+			case CZ_KIND_MERCHANT:
+				if (st->scanning_merchant || st->merchant_from_description)
+				{
+					int			len = cz_ac_key_length(ix->automaton, key);
+
+					if (end == st->text_len && end - len == 0)
+						note_hit(st, p, S_MERCHANT_EXACT, MB_MERCHANT_EXACT);
+					else
+						note_hit(st, p, S_MERCHANT_WORDS, MB_MERCHANT_WORDS);
+				}
+				break;
+			default:
+				break;
+		}
+	}
+	return true;
+}
+
+static bool
+fuzzy_hit(void *arg, int32 doc, float similarity)
+{
+	MatchState *st = (MatchState *) arg;
+	int32		p = st->index->trgm_doc_pattern[doc];
+	float		t = (float) cz_fuzzy_threshold;
+	float		above = (t < 1.0f) ? (similarity - t) / (1.0f - t) : 1.0f;
+
+	note_hit(st, p, S_FUZZY_MIN + (S_FUZZY_MAX - S_FUZZY_MIN) * Max(0.0f, Min(above, 1.0f)),
+			 MB_MERCHANT_FUZZY);
+	return true;
+}
+
+static char *
+normalize_into(const char *text, int len, char **buf, int *cap, int *outlen)
+{
+	*buf = grow(*buf, cap, CZ_NORMALIZED_MAX(len), 1);
+	*outlen = cz_normalize(text, len, *buf);
+	return *buf;
+}
+
+static bool
+regex_matches(regex_t *re, const char *text, int len)
+{
+	int			wlen;
+	int			rc;
+
+	if (text == NULL)
+		return false;
+	if ((Size) len + 1 > wide_cap)
+	{
+		if (scratch_cxt == NULL)
+			scratch_cxt = AllocSetContextCreate(TopMemoryContext, "categorize match scratch",
+												ALLOCSET_SMALL_SIZES);
+		if (wide_buf)
+			pfree(wide_buf);
+		wide_cap = Max((Size) len + 1, 256);
+		wide_buf = MemoryContextAllocExtended(scratch_cxt, wide_cap * sizeof(pg_wchar),
+											  MCXT_ALLOC_HUGE);
+	}
+	wlen = pg_mb2wchar_with_len(text, wide_buf, len);
+	rc = pg_regexec(re, wide_buf, wlen, 0, NULL, 0, NULL, 0);
+	if (rc == REG_OKAY)
+		return true;
+	if (rc == REG_NOMATCH)
+		return false;
+	if (rc == REG_CANCEL)
+		CHECK_FOR_INTERRUPTS();
+	{
+		char		msg[128];
+
+		pg_regerror(rc, re, msg, sizeof(msg));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
+				 errmsg("regular expression failed: %s", msg)));
+	}
+	return false;
+}
+
+static int
+cmp_hits(const void *a, const void *b, void *arg)
+{
+	CzIndex    *ix = (CzIndex *) arg;
+	int32		pa = *(const int32 *) a;
+	int32		pb = *(const int32 *) b;
+	int32		ca = ix->patterns[pa].category_index;
+	int32		cb = ix->patterns[pb].category_index;
+
+	if (ca != cb)
+		return (ca > cb) - (ca < cb);
+	return (pa > pb) - (pa < pb);
+}
+
+static int
+cmp_candidates(const void *a, const void *b)
+{
+	const CzCandidate *x = (const CzCandidate *) a;
+	const CzCandidate *y = (const CzCandidate *) b;
+
+	if (x->confidence != y->confidence)
+		return (x->confidence < y->confidence) ? 1 : -1;
+	if (x->best_weight != y->best_weight)
+		return (x->best_weight < y->best_weight) ? 1 : -1;
+	return (x->category_id > y->category_id) - (x->category_id < y->category_id);
+}
+
+static bool
+booster_matches(CzExpense *e, CzPattern *pat)
+{
+	if (pat->kind == CZ_KIND_AMOUNT_RANGE)
+	{
+		double		amount;
+
+		return cz_expense_amount(e, &amount) &&
+			amount >= pat->u.amount.lo && amount <= pat->u.amount.hi;
+	}
+	cz_expense_time(e);
+	return cz_time_window_matches(&pat->u.time, e->has_time, e->minute_of_day,
+								  e->has_date, e->day_of_week);
+}
+
+void
+cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
+{
+	MatchState	st;
+	char	   *desc = NULL;
+	char	   *merch = NULL;
+	int			desc_len = 0;
+	int			merch_len = 0;
+	int			ncands = 0;
+	int			npats = 0;
+	int			i;
+
+	memset(result, 0, sizeof(CzResult));
+	memset(&st, 0, sizeof(st));
+	st.index = ix;
+	st.expense = e;
+	st.filter_users = ix->has_user_patterns;
+
+	if (++ix->match_stamp == 0)
+	{
+		memset(ix->pattern_stamp, 0, sizeof(uint32) * Max(ix->npatterns, 1));
+		ix->match_stamp = 1;
+	}
+
+	if (e->description)
+		desc = normalize_into(e->description, e->description_len,
+							  &norm_desc, &norm_desc_cap, &desc_len);
+	if (e->merchant)
+		merch = normalize_into(e->merchant, e->merchant_len,
+							   &norm_merchant, &norm_merchant_cap, &merch_len);
+
+	/* 1. literals */
+	st.merchant_from_description = (merch_len == 0);
+	if (desc_len > 0)
+	{
+		st.text_len = desc_len;
+		st.scanning_merchant = false;
+		cz_ac_scan(ix->automaton, desc, desc_len, literal_hit, &st);
+	}
+	if (merch_len > 0 && !st.timed_out)
+	{
+		st.text_len = merch_len;
+		st.scanning_merchant = true;
+		cz_ac_scan(ix->automaton, merch, merch_len, literal_hit, &st);
+	}
+
+	/* 2. fuzzy merchants */
+	if (!st.timed_out && cz_fuzzy_threshold > 0 && cz_trgm_index_docs(ix->trigrams) > 0)
+	{
+		const char *q = merch_len > 0 ? merch : desc;
+		int			qlen = merch_len > 0 ? merch_len : desc_len;
+
+		if (qlen > 0)
+		{
+			int			nq;
+
+			trgm_buf = grow(trgm_buf, &trgm_cap, CZ_TRGM_MAX(qlen), sizeof(uint32));
+			nq = cz_trgm_extract(q, qlen, trgm_buf);
+			cz_trgm_search(ix->trigrams, trgm_buf, nq, (float) cz_fuzzy_threshold,
+						   fuzzy_hit, &st);
+		}
+	}
+
+	/* 3. regexes */
+	for (i = 0; i < ix->nregexes && !st.timed_out; i++)
+	{
+		int32		p = ix->regex_pattern[i];
+
+		if ((i & 15) == 15 && cz_deadline_passed())
+		{
+			st.timed_out = true;
+			break;
+		}
+		if (regex_matches(&ix->regexes[i], e->description, e->description_len) ||
+			regex_matches(&ix->regexes[i], e->merchant, e->merchant_len))
+			note_hit(&st, p, S_REGEX, MB_REGEX);
+	}
+
+	if (st.timed_out || cz_deadline_passed())
+	{
+		result->timed_out = true;
+		return;
+	}
+
+	/* 4, 5. group hits by category, add boosters, combine */
+	if (st.nhits > 1)
+		qsort_arg(hits, st.nhits, sizeof(int32), cmp_hits, ix);
+
+	i = 0;
+	while (i < st.nhits)
+	{
+		int32		cat = ix->patterns[hits[i]].category_index;
+		CzCategory *category = &ix->categories[cat];
+		CzCandidate *c;
+		double		keep = 1.0; /* prod(1 - contribution) */
+		int			b;
+
+		cands = grow(cands, &cands_cap, ncands + 1, sizeof(CzCandidate));
+		c = &cands[ncands++];
+		c->category_id = category->id;
+		c->category_index = cat;
+		c->best_weight = 0;
+		c->methods = 0;
+		c->first_pattern = npats;
+		c->npatterns = 0;
+
+		for (; i < st.nhits && ix->patterns[hits[i]].category_index == cat; i++)
+		{
+			int32		p = hits[i];
+			CzPattern  *pat = &ix->patterns[p];
+
+			keep *= 1.0 - (double) ix->pattern_strength[p] * pat->confidence;
+			c->best_weight = Max(c->best_weight, pat->weight);
+			c->methods |= 1u << ix->pattern_method[p];
+			cand_patterns = grow(cand_patterns, &cand_patterns_cap, npats + 1, sizeof(int32));
+			cand_patterns[npats++] = p;
+			c->npatterns++;
+		}
+		for (b = 0; b < category->nboosters; b++)
+		{
+			int32		p = ix->boosters[category->first_booster + b];
+			CzPattern  *pat = &ix->patterns[p];
+
+			if (!pattern_allowed(&st, pat) || !booster_matches(e, pat))
+				continue;
+			keep *= 1.0 - (double) S_BOOSTER * pat->confidence;
+			c->methods |= (pat->kind == CZ_KIND_AMOUNT_RANGE) ? CZ_M_AMOUNT_RANGE : CZ_M_TIME;
+			cand_patterns = grow(cand_patterns, &cand_patterns_cap, npats + 1, sizeof(int32));
+			cand_patterns[npats++] = p;
+			c->npatterns++;
+		}
+		c->confidence = 1.0 - keep;
+	}
+
+	if (ncands > 1)
+		qsort(cands, ncands, sizeof(CzCandidate), cmp_candidates);
+
+	result->ncandidates = Min(ncands, Max(max_candidates, 1));
+	result->candidates = cands;
+	result->pattern_index = cand_patterns;
+}
+
+const char *
+cz_methods_text(uint32 methods)
+{
+	static char buf[128];
+	static const char *const names[] = {
+		"merchant_exact", "merchant_words", "keyword", "description",
+		"regex", "merchant_fuzzy", "amount_range", "time"
+	};
+	int			i;
+
+	buf[0] = '\0';
+	for (i = 0; i < lengthof(names); i++)
+	{
+		if (methods & (1u << i))
+		{
+			if (buf[0])
+				strlcat(buf, "+", sizeof(buf));
+			strlcat(buf, names[i], sizeof(buf));
+		}
+	}
+	return buf;
+}

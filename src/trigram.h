@@ -1,0 +1,41 @@
+/*-------------------------------------------------------------------------
+ *
+ * trigram.h
+ *	  Trigram sets and a trigram → merchant inverted index for fuzzy
+ *	  merchant matching.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CZ_TRIGRAM_H
+#define CZ_TRIGRAM_H
+
+typedef struct CzTrgmIndex CzTrgmIndex;
+
+/* Room needed by cz_trgm_extract for normalized text of len bytes. */
+#define CZ_TRGM_MAX(len) ((len) + 2)
+
+/*
+ * Sorted, unique trigrams of normalized (padded) text, as pg_trgm forms
+ * them: each word padded with two spaces before and one after.
+ */
+extern int	cz_trgm_extract(const char *norm, int len, uint32 *out);
+
+/* Similarity of two sorted trigram sets (Jaccard, as pg_trgm's similarity). */
+extern float cz_trgm_similarity(const uint32 *a, int na, const uint32 *b, int nb);
+
+extern CzTrgmIndex *cz_trgm_index_build(int ndocs, uint32 *const *doc_trgms,
+										const int *doc_ntrgms, MemoryContext cxt);
+
+typedef bool (*CzTrgmHitFn) (void *arg, int32 doc, float similarity);
+
+/*
+ * Report every document whose similarity to the query is at least
+ * threshold (> 0).  Only documents sharing one of the query's rarest
+ * trigrams are looked at.
+ */
+extern void cz_trgm_search(CzTrgmIndex *index, const uint32 *query, int nquery,
+						   float threshold, CzTrgmHitFn hit, void *arg);
+
+extern int	cz_trgm_index_docs(const CzTrgmIndex *index);
+
+#endif							/* CZ_TRIGRAM_H */

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite.  Installs dependencies (Debian 12), builds with
+# -Werror, and runs as the postgres OS user:
+#   - pg_regress (sql/, expected/) on a temp instance with the library preloaded,
+#   - isolation specs (test/isolation/specs),
+#   - TAP tests (test/t/*.pl, each with its own clusters).
+# Runs in a scratch copy of the tree against a private copy of the
+# PostgreSQL installation with the extension installed into it (PostgreSQL
+# finds share/ and lib/ relative to its binaries), so the checkout stays
+# clean and nothing system-wide is touched beyond the packages.
+# Extra arguments go to make installcheck (e.g. REGRESS=... PROVE_TESTS=...).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bash "$root/test/scripts/deps.sh"
+
+scratch=$(mktemp -d /tmp/categorize-test.XXXXXX)
+[ -n "${KEEP_SCRATCH:-}" ] || trap 'rm -rf "$scratch"' EXIT
+source "$root/test/scripts/private-install.sh"
+private_install "$root" "$scratch"
+
+cd "$scratch/src"
+status=0
+runuser -u postgres -- env PATH="$PGBIN:$PATH" make -s installcheck bindir="$PGBIN" "$@" || status=$?
+
+# Developers: copy the actual outputs back to ./results/ (git-ignored) to review them.
+if [ -n "${COPY_RESULTS:-}" ]; then
+    mkdir -p "$root/results"
+    cp results/*.out "$root/results/" 2>/dev/null || true
+    cp output_iso/results/*.out "$root/results/" 2>/dev/null || true
+fi
+
+if [ $status -ne 0 ]; then
+    for f in regression.diffs output_iso/regression.diffs; do
+        [ -f "$f" ] && { echo "=== $f"; head -c 20000 "$f"; }
+    done
+    for f in tmp_check/log/regress_log_*; do
+        [ -f "$f" ] && { echo "=== $f (tail)"; tail -n 80 "$f"; }
+    done
+fi
+exit $status
