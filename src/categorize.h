@@ -144,6 +144,7 @@ extern CzOutcome cz_categorize_guarded(CzExpense *expense, CzResult *result,
 /* ---- shared state (shmem.c); no-ops unless preloaded ---- */
 extern void cz_shmem_init(void);	/* from _PG_init: hooks */
 extern bool cz_breaker_allow(void);
+extern bool cz_breaker_is_open(void);	/* peek, never takes the probe */
 extern void cz_breaker_record(bool success);
 extern void cz_stats_record_call(CzOutcome outcome, int64 elapsed_us,
 								 bool cache_hit);
