@@ -1,0 +1,230 @@
+-- Benchmark data for test/bench/run: a deterministic expense table and
+-- pattern sets of any size with a realistic mix of kinds.
+--
+-- Merchant names are made of syllables ("Korvani Delu Market"), so there
+-- are millions of distinct, pronounceable names and pattern set N is a
+-- prefix of pattern set N' > N.  Expense rows mention merchants 0..999
+-- (the busiest ones) and unknown merchants, in card-statement style.
+
+CREATE EXTENSION IF NOT EXISTS categorize;
+CREATE EXTENSION IF NOT EXISTS dblink;
+CREATE SCHEMA IF NOT EXISTS bench;
+
+CREATE OR REPLACE FUNCTION bench.syl(i bigint) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (ARRAY['ka','lo','mi','ra','ve','to','su','ne','dor','bel','xan','qui',
+                  'pra','sto','len','mar','tin','gal','fo','ri','zu','hal','ben','cor',
+                  'dal','fen','gor','hin','jas','kel','lum','nor'])[(i % 32) + 1]
+$$;
+
+-- Merchant name number i: two or three syllable words plus a trade.
+CREATE OR REPLACE FUNCTION bench.merchant(i bigint) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT initcap(bench.syl(i) || bench.syl(i / 32) || bench.syl(i / 1024))
+        || ' ' || initcap(bench.syl(i / 32768 + 7) || bench.syl(i * 7 + 3))
+        || ' ' || (ARRAY['Market','Cafe','Pharmacy','Garage','Books','Bistro','Hardware',
+                         'Cinema','Bakery','Outlet','Fitness','Travel','Electric',
+                         'Pizzeria','Clinic','Florist'])[(i % 16) + 1]
+$$;
+
+-- A keyword (one or two words) number i.
+CREATE OR REPLACE FUNCTION bench.keyword(i bigint) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT bench.syl(i + 5) || bench.syl(i / 32 + 11) || bench.syl(i / 1024 + 3)
+        || CASE WHEN i % 3 = 0 THEN ' ' || bench.syl(i / 7) || 'ment' ELSE '' END
+$$;
+
+-- A description phrase number i.
+CREATE OR REPLACE FUNCTION bench.phrase(i bigint) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (ARRAY['monthly fee','direct debit','standing order','subscription',
+                  'annual plan','refund for','top up','invoice'])[(i % 8) + 1]
+        || ' ' || bench.syl(i / 8) || bench.syl(i / 256 + 9) || bench.syl(i / 8192 + 1)
+$$;
+
+-- Replace the pattern set with n patterns over 40 categories:
+-- 60% merchant, 24% keyword, 12% description, 3% boosters
+-- (amount_range, time) and regexes: 1% of the set, at most 10 (every
+-- regex runs on every row, so real sets keep few of them).
+CREATE OR REPLACE FUNCTION bench.load_patterns(n int) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    nregex int := greatest(1, least(n / 100, 10));
+    nboost int := n * 3 / 100;
+    nlit   int := n - nregex - nboost;
+BEGIN
+    ALTER TABLE categorize.patterns DISABLE TRIGGER USER;
+    TRUNCATE categorize.categories CASCADE;
+    INSERT INTO categorize.categories (id, name)
+        SELECT c, 'Category ' || c FROM generate_series(1, 40) c;
+    INSERT INTO categorize.patterns (category_id, kind, value, weight)
+        SELECT 1 + (i % 40),
+               CASE WHEN i % 25 < 15 THEN 'merchant'
+                    WHEN i % 25 < 21 THEN 'keyword'
+                    ELSE 'description' END,
+               CASE WHEN i % 25 < 15 THEN bench.merchant(i)
+                    WHEN i % 25 < 21 THEN bench.keyword(i)
+                    ELSE bench.phrase(i) END,
+               CASE WHEN i % 25 < 15 THEN 3.0 ELSE 1.0 + (i % 3) END
+        FROM generate_series(0, nlit - 1) i;
+    INSERT INTO categorize.patterns (category_id, kind, value, weight)
+        SELECT 1 + (i % 40), 'regex',
+               (ARRAY['^atm withdrawal [0-9]+', 'ref[0-9]{6}', 'uber\s*(eats|trip)',
+                      'parking (lot|meter)', 'amzn mktp', 'tfl\.gov', '^sq \*',
+                      'paypal \*[a-z]+', 'google \*', 'apple\.com/bill'])[(i % 10) + 1],
+               2.0
+        FROM generate_series(0, nregex - 1) i;
+    INSERT INTO categorize.patterns (category_id, kind, value, weight)
+        SELECT 1 + (i % 40),
+               CASE WHEN i % 2 = 0 THEN 'amount_range' ELSE 'time' END,
+               CASE WHEN i % 2 = 0 THEN (i % 50) || '.00-' || (i % 50 + 20) || '.00'
+                    ELSE (ARRAY['morning','afternoon','evening','night','weekday','weekend'])[(i / 2 % 6) + 1] END,
+               1.0
+        FROM generate_series(0, nboost - 1) i;
+    ALTER TABLE categorize.patterns ENABLE TRIGGER USER;
+    -- one statement with the triggers on, so every backend rebuilds
+    UPDATE categorize.categories SET color = NULL WHERE id = 1;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION bench.expense_description(i bigint) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE i % 10
+        WHEN 0 THEN 'POS PURCHASE ' || upper(bench.merchant((i * 7919) % 1000)) || ' #' || (i % 9973)
+        WHEN 1 THEN 'CARD ' || (1000 + i % 9000) || ' ' || bench.merchant((i * 31) % 1000) || ' ' ||
+                    (ARRAY['London','Paris','Madrid','Berlin','Lisboa','Zürich'])[(i % 6) + 1]
+        WHEN 2 THEN 'Direct debit ' || bench.phrase((i * 13) % 1000) || ' ref' || (100000 + i % 900000)
+        WHEN 3 THEN 'Pago en ' || bench.merchant((i * 17) % 5000) || ' - compra nº ' || (i % 997)
+        WHEN 4 THEN 'ATM withdrawal ' || (i % 500) || ' ' || bench.keyword((i * 3) % 400)
+        WHEN 5 THEN upper(bench.keyword((i * 11) % 400)) || ' SERVICES LTD ' || (i % 89)
+        WHEN 6 THEN 'Transfer to savings ' || (i % 1000)
+        WHEN 7 THEN 'Uber Trip ' || (i % 10000) || ' help.uber.com'
+        WHEN 8 THEN 'Café ' || bench.merchant((i * 101) % 100000) || ' crème brûlée'
+        ELSE 'Unknown vendor ' || md5(i::text)::varchar(12)
+    END
+$$;
+
+-- The expense table: description, merchant_name (70% present), amount,
+-- transaction_date, category_id.
+CREATE OR REPLACE FUNCTION bench.make_expenses(tbl text, nrows int) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('DROP TABLE IF EXISTS %I', tbl);
+    EXECUTE format('CREATE TABLE %I (id bigint, description text, merchant_name text,
+                    amount numeric(10,2), transaction_date timestamptz, category_id bigint)
+                    WITH (autovacuum_enabled = off)', tbl);
+    EXECUTE format($q$INSERT INTO %I
+        SELECT i, bench.expense_description(i),
+               CASE WHEN i %% 10 < 7 AND i %% 10 NOT IN (2, 6) THEN bench.merchant((i * 7919) %% 1000) END,
+               ((i * 37) %% 20000) / 100.0 - 20,
+               timestamptz '2024-01-01' + (i %% 525600) * interval '1 minute',
+               NULL
+        FROM generate_series(1, %s) i$q$, tbl, nrows);
+END
+$$;
+
+-- Median wall time in ms of running sql `runs` times in this backend,
+-- after one warm-up run.
+CREATE OR REPLACE FUNCTION bench.time_query(sql text, runs int) RETURNS float8
+LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz;
+    times float8[] := '{}';
+BEGIN
+    EXECUTE sql;
+    FOR r IN 1 .. runs LOOP
+        t0 := clock_timestamp();
+        EXECUTE sql;
+        times := times || extract(epoch FROM clock_timestamp() - t0) * 1000;
+    END LOOP;
+    RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
+END
+$$;
+
+-- Index build: median build_ms over `runs` forced rebuilds, the index's
+-- memory and the whole backend's memory after the last build.
+CREATE OR REPLACE FUNCTION bench.index_build(runs int,
+    OUT build_ms float8, OUT index_bytes bigint, OUT backend_bytes bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    times float8[] := '{}';
+BEGIN
+    PERFORM categorize.index_info();
+    FOR r IN 1 .. runs LOOP
+        UPDATE categorize.categories SET color = NULL WHERE id = 1;
+        times := times || (SELECT i.build_ms FROM categorize.index_info() i);
+    END LOOP;
+    build_ms := (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
+    index_bytes := (SELECT i.memory_bytes FROM categorize.index_info() i);
+    backend_bytes := (SELECT sum(total_bytes) FROM pg_backend_memory_contexts);
+END
+$$;
+
+-- Time from a pattern change's commit until another, warm session answers
+-- with it: median over `runs` changes, in ms.  Uses two dblink sessions
+-- (one changes and commits, the other categorizes).
+CREATE OR REPLACE FUNCTION bench.change_visibility(connstr text, runs int) RETURNS float8
+LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz;
+    got bigint;
+    times float8[] := '{}';
+    probe text;
+BEGIN
+    PERFORM dblink_connect('bench_reader', connstr);
+    PERFORM dblink_connect('bench_writer', connstr);
+    FOR r IN 1 .. runs LOOP
+        probe := 'Zyxwvut Probe ' || r;
+        -- warm reader: index current, answer is still NULL
+        SELECT c INTO got FROM dblink('bench_reader',
+            format('SELECT categorize.categorize(%L, %L)', probe, probe)) AS t(c bigint);
+        IF got IS NOT NULL THEN
+            RAISE EXCEPTION 'probe % already categorized', probe;
+        END IF;
+        PERFORM dblink_exec('bench_writer', format(
+            'INSERT INTO categorize.patterns (category_id, kind, value, weight) VALUES (%s, ''merchant'', %L, 5.0)',
+            1 + r % 40, probe));
+        t0 := clock_timestamp();
+        SELECT c INTO got FROM dblink('bench_reader',
+            format('SELECT categorize.categorize(%L, %L)', probe, probe)) AS t(c bigint);
+        times := times || extract(epoch FROM clock_timestamp() - t0) * 1000;
+        IF got IS DISTINCT FROM 1 + r % 40 THEN
+            RAISE EXCEPTION 'reader answered % for the new pattern, expected %', got, 1 + r % 40;
+        END IF;
+        PERFORM dblink_exec('bench_writer', format(
+            'DELETE FROM categorize.patterns WHERE value = %L', probe));
+    END LOOP;
+    PERFORM dblink_disconnect('bench_reader');
+    PERFORM dblink_disconnect('bench_writer');
+    RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
+END
+$$;
+
+-- What users write today: the best literal pattern by ILIKE, in SQL.
+CREATE OR REPLACE FUNCTION bench.sql_baseline_query(sample int) RETURNS text
+LANGUAGE sql AS $$
+    SELECT format($q$SELECT count(m.category_id) FROM (SELECT * FROM expenses LIMIT %s) e
+        LEFT JOIN LATERAL (SELECT p.category_id FROM categorize.patterns p
+                           WHERE p.kind IN ('merchant', 'keyword', 'description')
+                             AND (e.description ILIKE '%%' || p.value || '%%'
+                                  OR e.merchant_name ILIKE '%%' || p.value || '%%')
+                           ORDER BY p.weight DESC, p.id LIMIT 1) m ON true$q$, sample)
+$$;
+
+-- Median ms of loading a table with `stmt` (COPY or INSERT), emptied
+-- before every run.
+CREATE OR REPLACE FUNCTION bench.time_load(tbl text, stmt text, runs int) RETURNS float8
+LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz;
+    times float8[] := '{}';
+BEGIN
+    FOR r IN 1 .. runs LOOP
+        EXECUTE format('TRUNCATE %I', tbl);
+        t0 := clock_timestamp();
+        EXECUTE stmt;
+        times := times || extract(epoch FROM clock_timestamp() - t0) * 1000;
+    END LOOP;
+    RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
+END
+$$;
