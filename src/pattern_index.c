@@ -584,6 +584,7 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 
 	/* fuzzy merchants */
 	index->trigrams = cz_trgm_index_build(ndocs, doc_trgms, doc_ntrgms, cxt);
+	cz_trgm_index_prepare(index->trigrams, (float) cz_fuzzy_threshold);
 
 	/* boosters grouped by category */
 	index->nboosters = nboosters;

@@ -10,15 +10,19 @@
  *	  packed into the low 24 bits; trigrams with multi-byte characters are
  *	  hashed with the top bit set.  Similarity is |A ∩ B| / |A ∪ B|.
  *
- *	  Search uses prefix filtering: a document with similarity >= t shares
- *	  at least ceil(t * |Q|) trigrams with the query Q, so it must contain
- *	  one of the |Q| - ceil(t * |Q|) + 1 rarest query trigrams.  Only the
- *	  posting lists of those are read; each candidate found there is then
- *	  verified by merging the two sorted sets.  The cost of a lookup
- *	  follows the rare trigrams, not the number of merchants.
+ *	  Search uses prefix filtering on both sides (as in the AllPairs and
+ *	  PPJoin similarity joins): trigrams are ordered rarest first, each
+ *	  document is posted only under the trigrams of its prefix, and only
+ *	  the postings of the query's prefix are read; each candidate found
+ *	  there is then verified by merging the two sorted sets.  The cost of
+ *	  a lookup follows the rare trigrams, not the number of merchants.
+ *	  The prefix postings depend on the threshold: they are built for the
+ *	  threshold in force (cz_trgm_index_prepare) and rebuilt when a search
+ *	  uses another one.
  *
- *	  The index is backend-local and immutable except for a stamp array
- *	  used to visit each candidate once per search; no locks.
+ *	  The index is backend-local and immutable except for the prefix
+ *	  postings and a stamp array used to visit each candidate once per
+ *	  search; no locks.
  *
  *-------------------------------------------------------------------------
  */
@@ -34,19 +38,32 @@
 typedef struct TrgmSlot
 {
 	uint32		trigram;
-	uint32		start;			/* into postings */
-	uint32		count;			/* 0: empty slot */
+	uint32		count;			/* documents holding it; 0: empty slot */
+	uint32		start;			/* into prefix_postings */
+	uint32		nprefix;		/* documents holding it in their prefix */
 } TrgmSlot;
+
+/* A document listed under one of its prefix trigrams, at position pos. */
+typedef struct PrefixPosting
+{
+	int32		doc;
+	int32		pos;
+} PrefixPosting;
 
 struct CzTrgmIndex
 {
+	MemoryContext cxt;
 	int32		ndocs;
 	int32		max_doc_trgms;
-	uint32	   *doc_start;		/* ndocs + 1, into doc_trgms */
-	uint32	   *doc_trgms;
+	uint32	   *doc_start;		/* ndocs + 1, into doc_trgms and doc_ranked */
+	uint32	   *doc_trgms;		/* each document's trigrams, sorted by value */
+	uint32	   *doc_ranked;		/* the same as slot numbers, rarest first */
 	uint32		mask;			/* hash table size - 1 */
+	uint32		nslots_used;
 	TrgmSlot   *slots;
-	int32	   *postings;
+	/* prefix postings for prefix_threshold (built on first search) */
+	float		prefix_threshold;
+	struct PrefixPosting *prefix_postings;
 	uint32	   *stamp;			/* per document: last search that saw it */
 	uint32		current_stamp;
 };
@@ -164,6 +181,35 @@ cz_trgm_extract(const char *norm, int len, uint32 *out)
 	return sort_unique(out, n);
 }
 
+/*
+ * Common elements of two sorted sets, or some number below need as soon as
+ * need can no longer be reached.
+ */
+static inline int
+count_common_bounded(const uint32 *a, int na, const uint32 *b, int nb, int need)
+{
+	int			i = 0,
+				j = 0,
+				c = 0;
+
+	while (i < na && j < nb)
+	{
+		if (c + Min(na - i, nb - j) < need)
+			return c;
+		if (a[i] == b[j])
+		{
+			c++;
+			i++;
+			j++;
+		}
+		else if (a[i] < b[j])
+			i++;
+		else
+			j++;
+	}
+	return c;
+}
+
 static inline int
 count_common(const uint32 *a, int na, const uint32 *b, int nb)
 {
@@ -213,38 +259,167 @@ find_slot(const CzTrgmIndex *idx, uint32 trigram)
 	}
 }
 
+/* Double the hash table (keeps it at most half full). */
+static void
+grow_slots(CzTrgmIndex *idx)
+{
+	TrgmSlot   *old = idx->slots;
+	uint32		oldsize = idx->mask + 1;
+	uint32		i;
+
+	idx->mask = oldsize * 2 - 1;
+	idx->slots = MemoryContextAllocExtended(idx->cxt, sizeof(TrgmSlot) * oldsize * 2,
+											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (i = 0; i < oldsize; i++)
+		if (old[i].count > 0)
+			*find_slot(idx, old[i].trigram) = old[i];
+	pfree(old);
+}
+
+/*
+ * Number of a document's rarest trigrams that must hold one it shares with
+ * any query at similarity >= t: a match needs common >= t * |D|, so at
+ * least one shared trigram lies among the first |D| - ceil(t * |D|) + 1
+ * in the global order.  The bound is lowered slightly to absorb float
+ * rounding in the similarity test (a longer prefix only adds candidates).
+ */
+static inline int
+doc_prefix_length(int nd, float t)
+{
+	int			min_common = (int) ceil((double) t * nd * (1.0 - 1e-5) - 1e-3);
+
+	return nd - Max(min_common, 1) + 1;
+}
+
+/* Order of trigrams in prefixes: rarer first, then by value. */
+static inline bool
+ranks_before(const TrgmSlot *a, const TrgmSlot *b)
+{
+	return a->count < b->count || (a->count == b->count && a->trigram < b->trigram);
+}
+
+/*
+ * (Re)build the prefix postings for threshold t: each document is listed
+ * under the trigrams of its prefix only.
+ */
+static void
+prepare_prefixes(CzTrgmIndex *idx, float t)
+{
+	uint32		size = idx->mask + 1;
+	uint32		total = 0;
+	uint32		i;
+	int32		d;
+
+	if (idx->prefix_postings)
+		pfree(idx->prefix_postings);
+	idx->prefix_postings = NULL;
+	for (i = 0; i < size; i++)
+		idx->slots[i].nprefix = 0;
+	for (d = 0; d < idx->ndocs; d++)
+	{
+		uint32		first = idx->doc_start[d];
+		int			k = doc_prefix_length(idx->doc_start[d + 1] - first, t);
+		int			j;
+
+		for (j = 0; j < k; j++)
+			idx->slots[idx->doc_ranked[first + j]].nprefix++;
+	}
+	for (i = 0; i < size; i++)
+	{
+		idx->slots[i].start = total;
+		total += idx->slots[i].nprefix;
+		idx->slots[i].nprefix = 0;
+	}
+	idx->prefix_postings = MemoryContextAllocExtended(idx->cxt,
+													  sizeof(PrefixPosting) * Max(total, 1),
+													  MCXT_ALLOC_HUGE);
+
+	/*
+	 * Fill each list in order of position (then document), so a search can
+	 * stop reading a list at the deepest position that can still match:
+	 * documents by prefix length, longest first, then position by position
+	 * over the documents whose prefix reaches it.
+	 */
+	{
+		int32	   *plen = palloc_extended(sizeof(int32) * idx->ndocs, MCXT_ALLOC_HUGE);
+		int32	   *by_len = palloc_extended(sizeof(int32) * idx->ndocs, MCXT_ALLOC_HUGE);
+		int32	   *bucket;
+		int32		maxlen = 0;
+		int32		nactive;
+		int32		j;
+
+		for (d = 0; d < idx->ndocs; d++)
+		{
+			plen[d] = doc_prefix_length(idx->doc_start[d + 1] - idx->doc_start[d], t);
+			maxlen = Max(maxlen, plen[d]);
+		}
+		bucket = palloc0(sizeof(int32) * (maxlen + 2));
+		for (d = 0; d < idx->ndocs; d++)
+			bucket[maxlen - plen[d] + 1]++;
+		for (j = 1; j <= maxlen + 1; j++)
+			bucket[j] += bucket[j - 1];
+		for (d = 0; d < idx->ndocs; d++)
+			by_len[bucket[maxlen - plen[d]]++] = d;
+
+		nactive = idx->ndocs;
+		for (j = 0; j < maxlen; j++)
+		{
+			int32		a;
+
+			while (nactive > 0 && plen[by_len[nactive - 1]] <= j)
+				nactive--;
+			for (a = 0; a < nactive; a++)
+			{
+				int32		doc = by_len[a];
+				TrgmSlot   *slot = &idx->slots[idx->doc_ranked[idx->doc_start[doc] + j]];
+				PrefixPosting *pp = &idx->prefix_postings[slot->start + slot->nprefix++];
+
+				pp->doc = doc;
+				pp->pos = j;
+			}
+		}
+		pfree(plen);
+		pfree(by_len);
+		pfree(bucket);
+	}
+	idx->prefix_threshold = t;
+}
+
 CzTrgmIndex *
 cz_trgm_index_build(int ndocs, uint32 *const *doc_trgms, const int *doc_ntrgms,
 					MemoryContext cxt)
 {
 	CzTrgmIndex *idx = MemoryContextAllocZero(cxt, sizeof(CzTrgmIndex));
 	uint64		total = 0;
-	uint32		size;
 	int			d,
 				i;
 
 	for (d = 0; d < ndocs; d++)
 		total += doc_ntrgms[d];
+	if (total >= PG_UINT32_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many merchant trigrams to index")));
 
+	idx->cxt = cxt;
 	idx->ndocs = ndocs;
+	idx->prefix_threshold = -1.0f;
 	idx->doc_start = MemoryContextAllocExtended(cxt, sizeof(uint32) * (ndocs + 1),
 												MCXT_ALLOC_HUGE);
 	idx->doc_trgms = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(total, 1),
 												MCXT_ALLOC_HUGE);
-	idx->postings = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(total, 1),
-											   MCXT_ALLOC_HUGE);
+	idx->doc_ranked = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(total, 1),
+												 MCXT_ALLOC_HUGE);
 	idx->stamp = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(ndocs, 1),
 											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	idx->current_stamp = 0;
 
-	size = 16;
-	while (size < total * 2)
-		size <<= 1;
-	idx->mask = size - 1;
-	idx->slots = MemoryContextAllocExtended(cxt, sizeof(TrgmSlot) * size,
+	/* the table grows with the distinct trigrams, not the total */
+	idx->mask = 1023;
+	idx->slots = MemoryContextAllocExtended(cxt, sizeof(TrgmSlot) * (idx->mask + 1),
 											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 
-	/* count postings per trigram */
+	/* document frequency of every trigram */
 	total = 0;
 	for (d = 0; d < ndocs; d++)
 	{
@@ -256,36 +431,49 @@ cz_trgm_index_build(int ndocs, uint32 *const *doc_trgms, const int *doc_ntrgms,
 		{
 			TrgmSlot   *slot = find_slot(idx, doc_trgms[d][i]);
 
-			slot->trigram = doc_trgms[d][i];
+			if (slot->count == 0)
+			{
+				if ((idx->nslots_used + 1) * 2 > idx->mask + 1)
+				{
+					grow_slots(idx);
+					slot = find_slot(idx, doc_trgms[d][i]);
+				}
+				idx->nslots_used++;
+				slot->trigram = doc_trgms[d][i];
+			}
 			slot->count++;
 		}
 	}
 	idx->doc_start[ndocs] = total;
 
-	/* assign ranges, then fill (documents in order: lists come out sorted) */
+	/* each document's trigrams as slots, rarest first */
+	for (d = 0; d < ndocs; d++)
 	{
-		uint32	   *fill = palloc_extended(sizeof(uint32) * size,
-										   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		uint32	   *r = idx->doc_ranked + idx->doc_start[d];
+		int			n = doc_ntrgms[d];
+		int			j;
 
-		total = 0;
-		for (i = 0; i < (int) size; i++)
+		for (i = 0; i < n; i++)
 		{
-			idx->slots[i].start = total;
-			total += idx->slots[i].count;
-		}
-		for (d = 0; d < ndocs; d++)
-		{
-			for (i = 0; i < doc_ntrgms[d]; i++)
-			{
-				TrgmSlot   *slot = find_slot(idx, doc_trgms[d][i]);
-				uint32		pos = slot - idx->slots;
+			uint32		x = (uint32) (find_slot(idx, doc_trgms[d][i]) - idx->slots);
 
-				idx->postings[slot->start + fill[pos]++] = d;
-			}
+			for (j = i; j > 0 && ranks_before(&idx->slots[x], &idx->slots[r[j - 1]]); j--)
+				r[j] = r[j - 1];
+			r[j] = x;
 		}
-		pfree(fill);
 	}
 	return idx;
+}
+
+/*
+ * Build the prefix postings for threshold now (so a search need not);
+ * a search with another threshold rebuilds them.
+ */
+void
+cz_trgm_index_prepare(CzTrgmIndex *idx, float threshold)
+{
+	if (threshold > 0.0f && idx->ndocs > 0 && idx->prefix_threshold != threshold)
+		prepare_prefixes(idx, threshold);
 }
 
 int
@@ -294,22 +482,26 @@ cz_trgm_index_docs(const CzTrgmIndex *index)
 	return index->ndocs;
 }
 
-typedef struct PostingRef
-{
-	uint32		start;
-	uint32		count;
-} PostingRef;
-
+/*
+ * Prefix filtering on both sides: with trigrams ordered rarest first
+ * (document frequency, then value), a document at similarity >= t shares
+ * with the query a trigram that lies in the query's first
+ * |Q| - ceil(t * |Q|) + 1 trigrams and in the document's prefix, so only
+ * the prefix postings of the query's prefix are read.  Each candidate is
+ * then verified by merging the two sorted sets.
+ */
 void
 cz_trgm_search(CzTrgmIndex *idx, const uint32 *query, int nquery,
 			   float threshold, CzTrgmHitFn hit, void *arg)
 {
-	PostingRef	local[64];
-	PostingRef *lists;
+	TrgmSlot	local[64];
+	TrgmSlot   *lists;
 	int			min_common,
 				nprefix,
 				min_size,
 				max_size,
+				max_nd,
+				pos_limit,
 				i,
 				j;
 
@@ -324,20 +516,31 @@ cz_trgm_search(CzTrgmIndex *idx, const uint32 *query, int nquery,
 		return;
 	nprefix = nquery - min_common + 1;
 
-	lists = (nquery <= lengthof(local)) ? local : palloc(sizeof(PostingRef) * nquery);
+	if (idx->prefix_threshold != threshold)
+		prepare_prefixes(idx, threshold);
+
+	lists = (nquery <= lengthof(local)) ? local : palloc(sizeof(TrgmSlot) * nquery);
 	for (i = 0; i < nquery; i++)
 	{
 		TrgmSlot   *slot = find_slot(idx, query[i]);
 
-		lists[i].start = slot->start;
-		lists[i].count = slot->count;	/* 0 when absent */
+		if (slot->count == 0)
+		{
+			/* not in any document: rarest of all, with no postings */
+			lists[i].trigram = query[i];
+			lists[i].count = 0;
+			lists[i].nprefix = 0;
+			lists[i].start = 0;
+		}
+		else
+			lists[i] = *slot;
 	}
-	/* rarest first (insertion sort: queries are short) */
+	/* the global order (insertion sort: queries are short) */
 	for (i = 1; i < nquery; i++)
 	{
-		PostingRef	x = lists[i];
+		TrgmSlot	x = lists[i];
 
-		for (j = i; j > 0 && lists[j - 1].count > x.count; j--)
+		for (j = i; j > 0 && ranks_before(&x, &lists[j - 1]); j--)
 			lists[j] = lists[j - 1];
 		lists[j] = x;
 	}
@@ -348,14 +551,25 @@ cz_trgm_search(CzTrgmIndex *idx, const uint32 *query, int nquery,
 		idx->current_stamp = 1;
 	}
 
-	for (i = 0; i < nprefix; i++)
+	/*
+	 * The deepest document position that can still match: pos <= |D| -
+	 * need, need >= t(|Q|+|D|)/(1+t) - 0.01 and need >= min_common, at the
+	 * largest |D| possible.
+	 */
+	max_nd = Min(max_size, idx->max_doc_trgms);
+	pos_limit = Min((int) floor((max_nd - (double) threshold * nquery) / (1.0 + threshold) + 0.01),
+					max_nd - min_common);
+
+	for (i = 0; i < nprefix && pos_limit >= 0; i++)
 	{
 		uint32		k;
+		const PrefixPosting *pl = idx->prefix_postings + lists[i].start;
 
-		for (k = 0; k < lists[i].count; k++)
+		for (k = 0; k < lists[i].nprefix && pl[k].pos <= pos_limit; k++)
 		{
-			int32		d = idx->postings[lists[i].start + k];
+			int32		d = pl[k].doc;
 			int			nd;
+			int			need;
 			int			common;
 			float		sim;
 
@@ -365,8 +579,20 @@ cz_trgm_search(CzTrgmIndex *idx, const uint32 *query, int nquery,
 			nd = idx->doc_start[d + 1] - idx->doc_start[d];
 			if (nd < min_size || nd > max_size)
 				continue;
-			common = count_common(query, nquery, idx->doc_trgms + idx->doc_start[d], nd);
-			if (common < min_common)
+
+			/*
+			 * Positional filter: sim >= t needs common >= t(|Q|+|D|)/(1+t)
+			 * (less a margin for float rounding).  This first meeting is at
+			 * the rarest common trigram, so at most |Q| - need query
+			 * trigrams and |D| - need document trigrams may precede it.
+			 */
+			need = (int) ceil((double) threshold * (nquery + nd) / (1.0 + threshold) - 0.01);
+			need = Max(need, min_common);
+			if (i > nquery - need || pl[k].pos > nd - need)
+				continue;
+			common = count_common_bounded(query, nquery,
+										  idx->doc_trgms + idx->doc_start[d], nd, need);
+			if (common < need)
 				continue;
 			sim = (float) common / (float) (nquery + nd - common);
 			if (sim >= threshold && !hit(arg, d, sim))

@@ -26,12 +26,15 @@ extern float cz_trgm_similarity(const uint32 *a, int na, const uint32 *b, int nb
 extern CzTrgmIndex *cz_trgm_index_build(int ndocs, uint32 *const *doc_trgms,
 										const int *doc_ntrgms, MemoryContext cxt);
 
+/* Get the index ready for searches at this threshold. */
+extern void cz_trgm_index_prepare(CzTrgmIndex *index, float threshold);
+
 typedef bool (*CzTrgmHitFn) (void *arg, int32 doc, float similarity);
 
 /*
  * Report every document whose similarity to the query is at least
- * threshold (> 0).  Only documents sharing one of the query's rarest
- * trigrams are looked at.
+ * threshold (> 0).  Only documents sharing a trigram with the query
+ * among the rarest of both are looked at.
  */
 extern void cz_trgm_search(CzTrgmIndex *index, const uint32 *query, int nquery,
 						   float threshold, CzTrgmHitFn hit, void *arg);

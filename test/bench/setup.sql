@@ -17,11 +17,28 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                   'dal','fen','gor','hin','jas','kel','lum','nor'])[(i % 32) + 1]
 $$;
 
--- Merchant name number i: two or three syllable words plus a trade.
+-- A pronounceable word of two or three syllables (English-like onsets,
+-- vowels and codas) drawn from the hash of (i, salt).
+CREATE OR REPLACE FUNCTION bench.word(i bigint, salt int) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT string_agg(
+        (ARRAY['b','bl','br','c','ch','cl','cr','d','dr','f','fl','fr','g','gl','gr','h','j','k',
+               'kn','l','m','n','p','ph','pl','pr','qu','r','s','sc','sh','sk','sl','sm','sn',
+               'sp','st','str','t','th','tr','v','w','wh','wr','x','y','z'])[1 + get_byte(h, 3 * k) % 48]
+        || (ARRAY['a','e','i','o','u','y','ai','au','ea','ee','ei','ie','oa','oo','ou','a','e','o',
+                  'i','u'])[1 + get_byte(h, 3 * k + 1) % 20]
+        || (ARRAY['','','','','b','ck','d','ff','g','k','l','ll','m','n','nd','ng','nk','nt','p',
+                  'r','rd','rk','rn','rt','s','sh','ss','st','t','th','x','z'])[1 + get_byte(h, 3 * k + 2) % 32],
+        '' ORDER BY k)
+    FROM (SELECT decode(md5(i::text || '/' || salt), 'hex') AS h) x,
+         generate_series(0, get_byte(h, 15) % 2) k
+$$;
+
+-- Merchant name number i: a brand word, often a second word, and a trade.
 CREATE OR REPLACE FUNCTION bench.merchant(i bigint) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT initcap(bench.syl(i) || bench.syl(i / 32) || bench.syl(i / 1024))
-        || ' ' || initcap(bench.syl(i / 32768 + 7) || bench.syl(i * 7 + 3))
+    SELECT initcap(bench.word(i, 1))
+        || CASE WHEN i % 3 <> 0 THEN ' ' || initcap(bench.word(i, 2)) ELSE '' END
         || ' ' || (ARRAY['Market','Cafe','Pharmacy','Garage','Books','Bistro','Hardware',
                          'Cinema','Bakery','Outlet','Fitness','Travel','Electric',
                          'Pizzeria','Clinic','Florist'])[(i % 16) + 1]
@@ -54,7 +71,7 @@ DECLARE
     nlit   int := n - nregex - nboost;
 BEGIN
     ALTER TABLE categorize.patterns DISABLE TRIGGER USER;
-    TRUNCATE categorize.categories CASCADE;
+    TRUNCATE categorize.categories, categorize.patterns RESTART IDENTITY CASCADE;
     INSERT INTO categorize.categories (id, name)
         SELECT c, 'Category ' || c FROM generate_series(1, 40) c;
     INSERT INTO categorize.patterns (category_id, kind, value, weight)
@@ -87,24 +104,15 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION bench.expense_description(i bigint) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE i % 10
-        WHEN 0 THEN 'POS PURCHASE ' || upper(bench.merchant((i * 7919) % 1000)) || ' #' || (i % 9973)
-        WHEN 1 THEN 'CARD ' || (1000 + i % 9000) || ' ' || bench.merchant((i * 31) % 1000) || ' ' ||
-                    (ARRAY['London','Paris','Madrid','Berlin','Lisboa','Zürich'])[(i % 6) + 1]
-        WHEN 2 THEN 'Direct debit ' || bench.phrase((i * 13) % 1000) || ' ref' || (100000 + i % 900000)
-        WHEN 3 THEN 'Pago en ' || bench.merchant((i * 17) % 5000) || ' - compra nº ' || (i % 997)
-        WHEN 4 THEN 'ATM withdrawal ' || (i % 500) || ' ' || bench.keyword((i * 3) % 400)
-        WHEN 5 THEN upper(bench.keyword((i * 11) % 400)) || ' SERVICES LTD ' || (i % 89)
-        WHEN 6 THEN 'Transfer to savings ' || (i % 1000)
-        WHEN 7 THEN 'Uber Trip ' || (i % 10000) || ' help.uber.com'
-        WHEN 8 THEN 'Café ' || bench.merchant((i * 101) % 100000) || ' crème brûlée'
-        ELSE 'Unknown vendor ' || md5(i::text)::varchar(12)
-    END
-$$;
+-- Merchant names 0 .. 99999, computed once.
+DROP TABLE IF EXISTS bench.merchants;
+CREATE TABLE bench.merchants AS
+    SELECT i, bench.merchant(i) AS name FROM generate_series(0, 99999) i;
+CREATE UNIQUE INDEX IF NOT EXISTS merchants_i ON bench.merchants (i);
+ANALYZE bench.merchants;
 
--- The expense table: description, merchant_name (70% present), amount,
+-- The expense table: description (card-statement styles, several
+-- languages), merchant_name (about half the rows), amount,
 -- transaction_date, category_id.
 CREATE OR REPLACE FUNCTION bench.make_expenses(tbl text, nrows int) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -114,12 +122,30 @@ BEGIN
                     amount numeric(10,2), transaction_date timestamptz, category_id bigint)
                     WITH (autovacuum_enabled = off)', tbl);
     EXECUTE format($q$INSERT INTO %I
-        SELECT i, bench.expense_description(i),
-               CASE WHEN i %% 10 < 7 AND i %% 10 NOT IN (2, 6) THEN bench.merchant((i * 7919) %% 1000) END,
-               ((i * 37) %% 20000) / 100.0 - 20,
-               timestamptz '2024-01-01' + (i %% 525600) * interval '1 minute',
-               NULL
-        FROM generate_series(1, %s) i$q$, tbl, nrows);
+        SELECT g.i,
+            CASE g.i %% 10
+                WHEN 0 THEN 'POS PURCHASE ' || upper(m0.name) || ' #' || (g.i %% 9973)
+                WHEN 1 THEN 'CARD ' || (1000 + g.i %% 9000) || ' ' || m1.name || ' ' ||
+                            (ARRAY['London','Paris','Madrid','Berlin','Lisboa','Zürich'])[(g.i %% 6) + 1]
+                WHEN 2 THEN 'Direct debit ' || bench.phrase((g.i * 13) %% 1000) || ' ref' || (100000 + g.i %% 900000)
+                WHEN 3 THEN 'Pago en ' || m3.name || ' - compra nº ' || (g.i %% 997)
+                WHEN 4 THEN 'ATM withdrawal ' || (g.i %% 500) || ' ' || bench.keyword((g.i * 3) %% 400)
+                WHEN 5 THEN upper(bench.keyword((g.i * 11) %% 400)) || ' SERVICES LTD ' || (g.i %% 89)
+                WHEN 6 THEN 'Transfer to savings ' || (g.i %% 1000)
+                WHEN 7 THEN 'Uber Trip ' || (g.i %% 10000) || ' help.uber.com'
+                WHEN 8 THEN 'Café ' || m8.name || ' crème brûlée'
+                ELSE 'Unknown vendor ' || md5(g.i::text)::varchar(12)
+            END,
+            CASE WHEN g.i %% 10 IN (0, 1, 3, 5, 8) THEN m0.name END,
+            ((g.i * 37) %% 20000) / 100.0 - 20,
+            timestamptz '2024-01-01' + (g.i %% 525600) * interval '1 minute',
+            NULL
+        FROM generate_series(1, %s) g(i)
+        JOIN bench.merchants m0 ON m0.i = (g.i * 7919) %% 1000
+        JOIN bench.merchants m1 ON m1.i = (g.i * 31) %% 1000
+        JOIN bench.merchants m3 ON m3.i = (g.i * 17) %% 5000
+        JOIN bench.merchants m8 ON m8.i = (g.i * 101) %% 100000
+        ORDER BY g.i$q$, tbl, nrows);
 END
 $$;
 
