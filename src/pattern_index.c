@@ -52,6 +52,7 @@
 
 #include "categorize.h"
 #include "pattern_index.h"
+#include "regex_prefilter.h"
 
 static CzIndex *current_index = NULL;
 static bool index_stale = true;
@@ -437,6 +438,8 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 												MCXT_ALLOC_HUGE);
 	index->regex_pattern = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(n, 1),
 													  MCXT_ALLOC_HUGE);
+	index->regex_prefiltered = MemoryContextAllocExtended(cxt, sizeof(bool) * Max(n, 1),
+														  MCXT_ALLOC_HUGE);
 	pattern_key = MemoryContextAllocExtended(tmp, sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
 	doc_trgms = MemoryContextAllocExtended(tmp, sizeof(uint32 *) * Max(n, 1), MCXT_ALLOC_HUGE);
 	doc_ntrgms = MemoryContextAllocExtended(tmp, sizeof(int) * Max(n, 1), MCXT_ALLOC_HUGE);
@@ -527,6 +530,19 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 					problem = compile_regex(value, &index->regexes[index->nregexes]);
 					if (problem == NULL)
 					{
+						int			len = strlen(value);
+						int			llen;
+
+						/* its required literal joins the automaton */
+						if (len > normcap)
+						{
+							normcap = Max(len, 256);
+							normbuf = palloc(normcap);
+						}
+						llen = cz_regex_required_literal(value, normbuf, normcap);
+						if (llen > 0)
+							pattern_key[p] = cz_ac_builder_add(ac, normbuf, llen);
+						index->regex_prefiltered[index->nregexes] = (llen > 0);
 						pat->u.regex = index->nregexes;
 						index->regex_pattern[index->nregexes++] = p;
 					}
@@ -621,6 +637,8 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 														 MCXT_ALLOC_HUGE);
 	index->pattern_method = MemoryContextAllocExtended(cxt, Max(index->npatterns, 1),
 													   MCXT_ALLOC_HUGE);
+	index->regex_stamp = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(index->nregexes, 1),
+													MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	MemoryContextSwitchTo(old);
 }
 

@@ -66,6 +66,7 @@ typedef struct CzIndex
 	int32		nregexes;
 	regex_t    *regexes;
 	int32	   *regex_pattern;
+	bool	   *regex_prefiltered;	/* runs only if its literal was seen */
 
 	/* amount_range and time patterns, grouped by category */
 	int32		nboosters;
@@ -80,6 +81,7 @@ typedef struct CzIndex
 	uint32	   *pattern_stamp;	/* npatterns */
 	float	   *pattern_strength;	/* npatterns */
 	uint8	   *pattern_method; /* npatterns: CZ_M_* bit index */
+	uint32	   *regex_stamp;	/* nregexes: match_stamp when its literal was seen */
 } CzIndex;
 
 #endif							/* CZ_PATTERN_INDEX_H */

@@ -8,7 +8,8 @@
  *	     with the automaton (all literal patterns at once).
  *	  2. Fuzzy merchants: the merchant name's trigrams (the description's
  *	     when there is no merchant) against the trigram index.
- *	  3. Regexes, on the raw texts.
+ *	  3. Regexes, on the raw texts; a regex with a required literal
+ *	     (regex_prefilter.c) only when step 1 saw that literal.
  *	  4. For each category with a text match, its amount and time patterns.
  *	  5. Per category: confidence = 1 - prod(1 - strength_i * c_i) over
  *	     its matching patterns, c_i the pattern's own confidence.
@@ -191,6 +192,10 @@ literal_hit(void *arg, int32 key, int end)
 						note_hit(st, p, S_MERCHANT_WORDS, MB_MERCHANT_WORDS);
 				}
 				break;
+			case CZ_KIND_REGEX:
+				/* the regex's required literal: the regex may match */
+				ix->regex_stamp[pat->u.regex] = ix->match_stamp;
+				break;
 			default:
 				break;
 		}
@@ -320,6 +325,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 	if (++ix->match_stamp == 0)
 	{
 		memset(ix->pattern_stamp, 0, sizeof(uint32) * Max(ix->npatterns, 1));
+		memset(ix->regex_stamp, 0, sizeof(uint32) * Max(ix->nregexes, 1));
 		ix->match_stamp = 1;
 	}
 
@@ -372,6 +378,8 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 			st.timed_out = true;
 			break;
 		}
+		if (ix->regex_prefiltered[i] && ix->regex_stamp[i] != ix->match_stamp)
+			continue;			/* its required literal is in neither text */
 		if (regex_matches(&ix->regexes[i], e->description, e->description_len) ||
 			regex_matches(&ix->regexes[i], e->merchant, e->merchant_len))
 			note_hit(&st, p, S_REGEX, MB_REGEX);
