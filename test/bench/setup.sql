@@ -149,21 +149,27 @@ BEGIN
 END
 $$;
 
--- Median wall time in ms of running sql `runs` times in this backend,
--- after one warm-up run.
-CREATE OR REPLACE FUNCTION bench.time_query(sql text, runs int) RETURNS float8
+-- Median wall time in ms of running sql up to `runs` times in this
+-- backend, after a warm-up statement; stops early (after at least one run)
+-- once budget_s seconds have gone by, to keep the suite bounded.
+CREATE OR REPLACE FUNCTION bench.time_query(sql text, runs int,
+    warmup text DEFAULT 'SELECT categorize.categorize(''warm up'')', budget_s float8 DEFAULT 60,
+    OUT median_ms float8, OUT runs_done int)
 LANGUAGE plpgsql AS $$
 DECLARE
     t0 timestamptz;
+    start timestamptz := clock_timestamp();
     times float8[] := '{}';
 BEGIN
-    EXECUTE sql;
+    EXECUTE warmup;
     FOR r IN 1 .. runs LOOP
         t0 := clock_timestamp();
         EXECUTE sql;
         times := times || extract(epoch FROM clock_timestamp() - t0) * 1000;
+        EXIT WHEN extract(epoch FROM clock_timestamp() - start) > budget_s;
     END LOOP;
-    RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
+    median_ms := (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
+    runs_done := cardinality(times);
 END
 $$;
 
