@@ -69,8 +69,11 @@ expense_from_row_arg(FunctionCallInfo fcinfo, CzExpense *e)
 	if (cache->tupdesc == NULL || cache->tdtypeid != tdtypeid || cache->tdtypmod != tdtypmod)
 	{
 		TupleDesc	td = lookup_rowtype_tupdesc(tdtypeid, tdtypmod);
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 
+		/* the copy lives as long as the cache, not just this row */
 		cache->tupdesc = CreateTupleDescCopy(td);
+		MemoryContextSwitchTo(old);
 		ReleaseTupleDesc(td);
 		/* the copy needs its own type identity for the map */
 		cache->tupdesc->tdtypeid = tdtypeid;
