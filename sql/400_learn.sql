@@ -160,6 +160,12 @@ SELECT categorize.learn(e, 999999) FROM learn_expenses e WHERE id = 1;
 -- an expense with nothing to learn from is still recorded
 SELECT categorize.learn(ROW(99, NULL, NULL, NULL)::learn_expenses, 401) IS NOT NULL AS recorded;
 SELECT words, created_pattern_ids FROM categorize.feedback WHERE expense_key = '99';
+-- a megabyte description: recorded, at most 32 words kept
+SELECT categorize.learn(ROW(98, (SELECT string_agg(translate(md5(i::text), '0123456789', 'ghijklmnop'), ' ')
+                                   FROM generate_series(1, 30000) i), NULL, NULL)::learn_expenses, 401)
+       IS NOT NULL AS recorded;
+SELECT length(description), cardinality(words), cardinality(created_pattern_ids)
+  FROM categorize.feedback WHERE expense_key = '98';
 
 -- 10. Feedback and provenance survive pg_dump; who may do what.
 SELECT c.relname FROM pg_extension x, unnest(x.extconfig) AS t(oid)

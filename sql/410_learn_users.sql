@@ -73,6 +73,14 @@ SELECT e.user_id, categorize.categorize(e) FROM
 
 RESET categorize.fuzzy_threshold;
 
+-- A shared pattern pointing at a user's category only counts for that
+-- user: the category is not visible to anyone else.
+INSERT INTO categorize.patterns (category_id, kind, value, weight) VALUES (414, 'keyword', 'kiln', 4);
+SELECT e.user_id, categorize.categorize(e), (SELECT count(*) FROM categorize.explain(e)) AS candidates
+  FROM (VALUES ('alice', 'KILN REPAIR'), ('bob', 'KILN REPAIR'), (NULL, 'KILN REPAIR'))
+       AS e(user_id, description)
+ ORDER BY 1;
+
 -- A non-text user_id column works the same way.
 CREATE TABLE int_user_expenses (id int, user_id int, description text);
 INSERT INTO categorize.categories (id, name, user_id) VALUES (416, 'Kites', '7');

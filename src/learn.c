@@ -43,7 +43,8 @@
  *	  merchants) are not distinctive either.  The merchant pattern made
  *	  from a description is its first run of distinctive words (at most
  *	  3), so "SQ *BLUE BOTTLE COFFEE #12 OAKLAND CA" teaches "blue bottle
- *	  coffee".
+ *	  coffee".  At most MAX_WORDS distinctive words of an expense are kept
+ *	  and counted, however long its text.
  *
  *	  Concurrency: pattern updates are relative (weight = weight + step),
  *	  so concurrent corrections are never lost; a transaction-level
@@ -87,6 +88,7 @@
 #define RUN_WORDS_DESCRIPTION	3
 #define RUN_WORDS_MERCHANT		4
 #define WIN_MARGIN				0.02
+#define MAX_WORDS				32	/* distinctive words kept per expense */
 #define LEARN_LOCK_CLASS		0x43a71e4e	/* advisory lock key 1 */
 
 /* Strength of a booster (amount_range, time) contribution; see scoring.c */
@@ -211,10 +213,22 @@ tokenize(const char *text, int len, int *ntokens)
 	nlen = cz_normalize(text, len, norm);
 	norm[nlen] = '\0';
 	tokens = palloc(sizeof(Token) * (nlen / 2 + 1));
-	for (p = strtok(norm, " "); p != NULL; p = strtok(NULL, " "))
+	p = norm;
+	while (*p)
 	{
-		tokens[n].word = p;
-		tokens[n].cls = classify(p);
+		char	   *word;
+
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		word = p;
+		while (*p && *p != ' ')
+			p++;
+		if (*p)
+			*p++ = '\0';
+		tokens[n].word = word;
+		tokens[n].cls = classify(word);
 		tokens[n].common = false;
 		n++;
 	}
@@ -811,7 +825,7 @@ categorize_learn(PG_FUNCTION_ARGS)
 	dtok = tokenize(e.description, e.description_len, &nd);
 	mtok = tokenize(e.merchant, e.merchant_len, &nm);
 	words = palloc(sizeof(char *) * (nd + nm + 1));
-	for (i = 0; i < nm + nd; i++)
+	for (i = 0; i < nm + nd && nwords < MAX_WORDS; i++)
 	{
 		Token	   *t = (i < nm) ? &mtok[i] : &dtok[i - nm];
 		int			j;
