@@ -13,7 +13,7 @@ TRUNCATE categorize.categories CASCADE;
 INSERT INTO categorize.categories (id, name) VALUES (1, 'Literals'), (2, 'Regex'), (3, 'Amounts');
 
 -- regex metacharacters in literal patterns are plain characters
-INSERT INTO categorize.patterns (category_id, kind, value) VALUES (1, 'merchant', '.*+?[](){}|^$\');
+INSERT INTO categorize.patterns (id, category_id, kind, value) VALUES (71, 1, 'merchant', '.*+?[](){}|^$\');
 INSERT INTO categorize.patterns (category_id, kind, value, weight) VALUES
     (1, 'merchant', 'C++ (Main St.) [2]', 3),
     (1, 'keyword', 'a.b', 3),
