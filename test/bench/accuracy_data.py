@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Labeled expense set for the learning benchmark (test/bench/accuracy.sh).
 
-Writes CSV (transaction_date, description, merchant_name, amount, category)
-to stdout: a year of card and bank statement lines for a few households,
+Writes CSV (transaction_date, description, merchant_name, amount, category,
+household) to stdout: a year of card and bank statement lines for four
+households (each shopping mostly in its own three cities),
 bank style: processor prefixes (SQ *, TST*, PAYPAL *, POS, CHECKCARD),
 store numbers, dates, masked card numbers, city and state suffixes,
 bank abbreviations (WHOLEFDS, AMZN MKTP), truncation to the 22-character
@@ -348,7 +349,8 @@ def main():
     homes = [rnd.sample(CITIES, 3) for _ in range(4)]
     start = datetime(2025, 1, 1)
     out = csv.writer(sys.stdout)
-    out.writerow(["transaction_date", "description", "merchant_name", "amount", "category"])
+    out.writerow(["transaction_date", "description", "merchant_name", "amount", "category",
+                  "household"])
     rows = []
     # Every merchant appears at least once per household-year; the rest by
     # popularity.
@@ -357,17 +359,19 @@ def main():
         m = merchants[i] if i < len(merchants) else rnd.choices(merchants, weights=weights)[0]
         name, aliases, (lo, hi), channel, labels, _ = m
         when = start + timedelta(seconds=rnd.randint(0, 365 * 86400 - 1))
-        home = rnd.choice(homes)
+        household = rnd.randrange(len(homes))
+        home = homes[household]
         city, st = rnd.choice(home) if rnd.random() < 0.85 else rnd.choice(CITIES)
         alias = rnd.choice(aliases)
         desc = describe(alias, channel, city, st, when)
         category = rnd.choices([c for c, _ in labels], weights=[w for _, w in labels])[0]
         amount = round(rnd.uniform(lo, hi), 2) if lo != hi else lo
         merchant = name if rnd.random() < 0.3 else ""
-        rows.append((when, desc, merchant, amount, category))
+        rows.append((when, desc, merchant, amount, category, household))
     rows.sort(key=lambda r: r[0])
-    for when, desc, merchant, amount, category in rows:
-        out.writerow([when.isoformat(sep=" "), desc, merchant, f"{amount:.2f}", category])
+    for when, desc, merchant, amount, category, household in rows:
+        out.writerow([when.isoformat(sep=" "), desc, merchant, f"{amount:.2f}", category,
+                      f"h{household + 1}"])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 -- Replay of the labeled expense set (see accuracy.sh): in date order, each
 -- expense is categorized with categorize.categorize(), then the true
--- category is taught with categorize.learn().  Expects psql variable csv.
+-- category is taught with categorize.learn().  Expects psql variables csv
+-- and per_user (1: each household is a user_id and learns on its own; 0:
+-- one shared learner).
 \set ON_ERROR_STOP 1
 \timing off
 CREATE EXTENSION IF NOT EXISTS categorize;
@@ -12,10 +14,15 @@ CREATE TABLE expenses (
     description      text NOT NULL,
     merchant_name    text,
     amount           numeric(12,2),
-    category         text NOT NULL
+    category         text NOT NULL,
+    household        text NOT NULL,
+    user_id          text
 );
-COPY expenses (transaction_date, description, merchant_name, amount, category) FROM :'csv' WITH (FORMAT csv, HEADER);
+COPY expenses (transaction_date, description, merchant_name, amount, category, household) FROM :'csv' WITH (FORMAT csv, HEADER);
 UPDATE expenses SET merchant_name = NULL WHERE merchant_name = '';
+UPDATE expenses SET user_id = household WHERE :per_user = 1;
+SELECT CASE WHEN :per_user = 1 THEN 'per user (households learn separately)'
+            ELSE 'shared (one learner)' END AS learning_mode;
 
 -- Every label must be a category of the starter set.
 SELECT count(*) AS unknown_labels
@@ -73,14 +80,14 @@ CALL run_replay();
 -- Baseline: the category last seen for exactly the same description.
 CREATE VIEW baseline AS
 SELECT r.seq, r.truth,
-       lag(r.truth) OVER (PARTITION BY e.description ORDER BY r.seq) AS predicted
+       lag(r.truth) OVER (PARTITION BY e.user_id, e.description ORDER BY r.seq) AS predicted
   FROM replay r JOIN expenses e ON e.id = r.id;
 
 -- A stronger one: the same description once digits are dropped and the
 -- text normalized (store numbers, dates and references no longer differ).
 CREATE VIEW baseline_nodigits AS
 SELECT r.seq, r.truth,
-       lag(r.truth) OVER (PARTITION BY categorize.normalize(regexp_replace(e.description, '[0-9]', '', 'g'))
+       lag(r.truth) OVER (PARTITION BY e.user_id, categorize.normalize(regexp_replace(e.description, '[0-9]', '', 'g'))
                           ORDER BY r.seq) AS predicted
   FROM replay r JOIN expenses e ON e.id = r.id;
 
