@@ -1,7 +1,7 @@
 -- categorize.learn(): the feedback log, strengthening, weakening,
 -- deactivation, learned merchant and keyword patterns, transactional
 -- visibility, the learning setting, and bad input.
-TRUNCATE categorize.categories CASCADE;
+TRUNCATE categorize.categories, categorize.feedback, categorize.learned_from CASCADE;
 SELECT setval('categorize.patterns_id_seq', 4000, false);
 SELECT setval('categorize.feedback_id_seq', 4000, false);
 
@@ -184,9 +184,15 @@ SELECT categorize.decay();
 RESET ROLE;
 SELECT learned_by FROM categorize.feedback WHERE expense_key = '2';
 
+-- The log outlives the patterns it mentions, and never blocks changes to
+-- the pattern table.
+TRUNCATE categorize.patterns;
+SELECT count(*) AS feedback_kept, count(*) FILTER (WHERE created_pattern_ids <> '{}') AS with_created
+  FROM categorize.feedback;
+
 DROP TABLE learn_expenses, learn_words;
 DROP ROLE learn_app_role;
-TRUNCATE categorize.categories CASCADE;
+TRUNCATE categorize.categories, categorize.feedback, categorize.learned_from CASCADE;
 SELECT (SELECT count(*) FROM categorize.patterns) AS patterns,
        (SELECT count(*) FROM categorize.feedback) AS feedback,
        (SELECT count(*) FROM categorize.learned_from) AS learned_from;

@@ -2,7 +2,7 @@
 -- patterns plus its own user's; learn() changes and creates only that
 -- user's patterns, so one user's corrections never change another's
 -- results (nor those of expenses without a user).
-TRUNCATE categorize.categories CASCADE;
+TRUNCATE categorize.categories, categorize.feedback, categorize.learned_from CASCADE;
 SELECT setval('categorize.patterns_id_seq', 4200, false);
 SELECT setval('categorize.feedback_id_seq', 4200, false);
 
@@ -89,4 +89,4 @@ SELECT categorize.learn(e, 416) FROM int_user_expenses e WHERE id = 1;
 SELECT e.user_id, categorize.categorize(e) FROM int_user_expenses e ORDER BY id;
 
 DROP TABLE user_expenses, int_user_expenses;
-TRUNCATE categorize.categories CASCADE;
+TRUNCATE categorize.categories, categorize.feedback, categorize.learned_from CASCADE;

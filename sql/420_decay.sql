@@ -1,6 +1,6 @@
 -- categorize.decay(): system patterns unused for a while lose 10% of their
 -- weight and are deactivated below the minimum; user-created ones stay.
-TRUNCATE categorize.categories CASCADE;
+TRUNCATE categorize.categories, categorize.feedback, categorize.learned_from CASCADE;
 SELECT setval('categorize.patterns_id_seq', 4300, false);
 INSERT INTO categorize.categories (id, name) VALUES (421, 'Fuel');
 INSERT INTO categorize.patterns (id, category_id, kind, value, weight, user_created, last_used_at, created_at) VALUES
@@ -19,4 +19,4 @@ SELECT id, value, round(weight::numeric, 3) AS weight, active FROM categorize.pa
 SELECT categorize.categorize('STATION 5') AS station, categorize.categorize('SHELL 5') AS shell;
 SELECT * FROM categorize.decay('-1 day');
 SELECT * FROM categorize.decay(NULL);
-TRUNCATE categorize.categories CASCADE;
+TRUNCATE categorize.categories, categorize.feedback, categorize.learned_from CASCADE;

@@ -2,7 +2,10 @@
 -- the feedback log, the provenance of learned patterns, and decay.
 
 -- One row per categorize.learn() call: what was predicted, what the user
--- said, and what learning changed.
+-- said, and what learning changed.  It is a log: it has no foreign keys to
+-- the categories and patterns, so it neither blocks nor cascades into
+-- changes of those tables (TRUNCATE categorize.patterns keeps working) and
+-- keeps the history of patterns deleted since.
 CREATE TABLE categorize.feedback (
     id                       bigserial PRIMARY KEY,
     created_at               timestamptz NOT NULL DEFAULT now(),
@@ -11,9 +14,9 @@ CREATE TABLE categorize.feedback (
     expense_key              text,             -- the expense's id column, if any
     description              text,
     merchant_name            text,
-    predicted_category_id    bigint REFERENCES categorize.categories (id) ON DELETE SET NULL,
-    predicted_confidence     float8,
-    correct_category_id      bigint NOT NULL REFERENCES categorize.categories (id) ON DELETE CASCADE,
+    predicted_category_id    bigint,           -- NULL: no category reached min_confidence
+    predicted_confidence     float8,           -- of the best candidate, even below min_confidence
+    correct_category_id      bigint NOT NULL,
     corrected                boolean NOT NULL, -- the prediction was wrong (or NULL)
     learned                  boolean NOT NULL, -- categorize.learning was on
     words                    text[] NOT NULL DEFAULT '{}',  -- distinctive words
@@ -21,12 +24,11 @@ CREATE TABLE categorize.feedback (
     strengthened_pattern_ids bigint[] NOT NULL DEFAULT '{}',
     weakened_pattern_ids     bigint[] NOT NULL DEFAULT '{}',
     deactivated_pattern_ids  bigint[] NOT NULL DEFAULT '{}',
-    created_pattern_ids      bigint[] NOT NULL DEFAULT '{}'
+    created_pattern_ids      bigint[] NOT NULL DEFAULT '{}'  -- created, reactivated or raised
 );
 
 CREATE INDEX feedback_words_idx ON categorize.feedback USING gin (words);
 CREATE INDEX feedback_correct_category_idx ON categorize.feedback (correct_category_id);
-CREATE INDEX feedback_predicted_category_idx ON categorize.feedback (predicted_category_id);
 
 COMMENT ON TABLE categorize.feedback IS
     'Corrections recorded by categorize.learn(), with the patterns each one changed.';
@@ -35,8 +37,8 @@ COMMENT ON TABLE categorize.feedback IS
 -- correction that created a merchant pattern, one per correction that
 -- counted towards a keyword pattern.
 CREATE TABLE categorize.learned_from (
-    pattern_id  bigint NOT NULL REFERENCES categorize.patterns (id) ON DELETE CASCADE,
-    feedback_id bigint NOT NULL REFERENCES categorize.feedback (id) ON DELETE CASCADE,
+    pattern_id  bigint NOT NULL,
+    feedback_id bigint NOT NULL,
     PRIMARY KEY (pattern_id, feedback_id)
 );
 CREATE INDEX learned_from_feedback_idx ON categorize.learned_from (feedback_id);

@@ -43,7 +43,7 @@ my $answers = q{
 };
 my $state_before = $node->safe_psql('src', $state);
 my $answers_before = $node->safe_psql('src', $answers);
-like($state_before, qr/^4\/4\/.*keyword:bistro:-.*merchant:clayworks studio:ann/,
+like($state_before, qr/^4\/7\/.*keyword:bistro:-.*merchant:clayworks studio:ann/,
      'learned merchant, keyword and per-user patterns before dump');
 
 my $dump = $node->basedir . '/src.dump';
