@@ -104,6 +104,7 @@ categorize_patterns_changed(PG_FUNCTION_ARGS)
 				 errmsg("categorize._patterns_changed() must be called as a trigger")));
 
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	cz_cache_note_pattern_change();	/* advances the shared generation at commit */
 	return PointerGetDatum(NULL);
 }
 
@@ -712,6 +713,7 @@ cz_index_get(bool *rebuilt)
 	CzIndex    *index;
 	instr_time	start,
 				duration;
+	uint64		generation;
 
 	*rebuilt = false;
 	if (current_index != NULL && !index_stale)
@@ -721,6 +723,8 @@ cz_index_get(bool *rebuilt)
 
 	/* an invalidation arriving during the build makes the result stale */
 	index_stale = false;
+	/* read before the build's snapshot: never newer than what it sees */
+	generation = cz_cache_generation();
 	INSTR_TIME_SET_CURRENT(start);
 	PG_TRY();
 	{
@@ -744,6 +748,7 @@ cz_index_get(bool *rebuilt)
 	*rebuilt = true;
 	cz_stats_record_index_build(true, (int64) INSTR_TIME_GET_MICROSEC(duration),
 								index->npatterns);
+	cz_cache_index_built(generation);
 	return index;
 }
 
