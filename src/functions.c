@@ -69,12 +69,12 @@ expense_from_row_arg(FunctionCallInfo fcinfo, CzExpense *e)
 	if (cache->tupdesc == NULL || cache->tdtypeid != tdtypeid || cache->tdtypmod != tdtypmod)
 	{
 		TupleDesc	td = lookup_rowtype_tupdesc(tdtypeid, tdtypmod);
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 
+		/* a copy that lives as long as fn_extra (one query execution) */
 		cache->tupdesc = CreateTupleDescCopy(td);
+		MemoryContextSwitchTo(old);
 		ReleaseTupleDesc(td);
-		/* the copy needs its own type identity for the map */
-		cache->tupdesc->tdtypeid = tdtypeid;
-		cache->tupdesc->tdtypmod = tdtypmod;
 		cache->tdtypeid = tdtypeid;
 		cache->tdtypmod = tdtypmod;
 		cache->map = NULL;

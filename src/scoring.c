@@ -47,6 +47,13 @@
 #define S_FUZZY_MAX			0.95f
 #define S_BOOSTER			0.5f
 
+/*
+ * Fuzzy matching compares a merchant name as a whole; a text longer than
+ * this (normalized bytes) is no merchant name, and its trigram set would
+ * cost more than everything else together.
+ */
+#define CZ_FUZZY_MAX_TEXT	1024
+
 /* Bit positions of the CZ_M_* flags, stored per hit. */
 enum
 {
@@ -352,7 +359,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 		const char *q = merch_len > 0 ? merch : desc;
 		int			qlen = merch_len > 0 ? merch_len : desc_len;
 
-		if (qlen > 0)
+		if (qlen > 0 && qlen <= CZ_FUZZY_MAX_TEXT)
 		{
 			int			nq;
 
