@@ -153,6 +153,7 @@ extern void cz_require_shared_state(const char *what);
 
 /* index-cache state (shmem.c, stats.c): pattern-set generations */
 extern uint64 cz_cache_generation(void);	/* read before building */
+extern bool cz_cache_generation_changed(uint64 generation);
 extern void cz_cache_index_built(uint64 generation);
 extern void cz_cache_note_pattern_change(void); /* from the statement trigger */
 

@@ -45,7 +45,7 @@ define_threshold(const char *name, const char *what, double *var, double boot,
 	DefineCustomRealVariable(name, what,
 							 "Used by categorize.health().",
 							 var, boot, 0.0, max,
-							 PGC_SIGHUP, flags, NULL, NULL, NULL);
+							 PGC_SUSET, flags, NULL, NULL, NULL);
 }
 
 void

@@ -44,6 +44,7 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 static bool pattern_change_pending = false;
 static bool xact_callback_registered = false;
+static CzDbGeneration *my_generation = NULL;	/* MyDatabaseId's entry */
 
 static int
 slot_count(void)
@@ -235,7 +236,20 @@ cz_cache_generation(void)
 {
 	if (cz_shared == NULL || !OidIsValid(MyDatabaseId))
 		return 0;
-	return cz_generation_of(MyDatabaseId);
+	if (my_generation == NULL)
+		my_generation = generation_entry(MyDatabaseId);
+	return pg_atomic_read_u64(&my_generation->generation);
+}
+
+/*
+ * Has a pattern change committed since the given generation was read?
+ * One atomic read; false without shared memory or before the first build.
+ */
+bool
+cz_cache_generation_changed(uint64 generation)
+{
+	return my_generation != NULL &&
+		pg_atomic_read_u64(&my_generation->generation) != generation;
 }
 
 static void
