@@ -178,6 +178,7 @@ extern int	cz_normalize(const char *in, int len, char *out);
 /* ---- deadline (categorize_call.c) ---- */
 extern bool cz_deadline_passed(void);
 extern int64 cz_deadline_remaining_us(void);	/* -1: no budget running */
+extern uint64 cz_deadline_id(void); /* 0: no budget running */
 extern void cz_deadline_expire(void);
 
 #endif							/* CATEGORIZE_H */

@@ -67,6 +67,18 @@ cz_deadline_remaining_us(void)
 	return left_ms > 0 ? (int64) (left_ms * 1000.0) + 1 : 0;
 }
 
+/*
+ * Identifies the running call's budget (its start, in microseconds): 0
+ * when no budget is running.
+ */
+uint64
+cz_deadline_id(void)
+{
+	if (!deadline_active)
+		return 0;
+	return Max(INSTR_TIME_GET_MICROSEC(deadline_start), 1);
+}
+
 /* The running call's budget is spent (a regex ran out of it). */
 void
 cz_deadline_expire(void)

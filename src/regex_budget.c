@@ -5,20 +5,23 @@
  *	  regex or a huge text cannot hold a backend.
  *
  *	  PostgreSQL's regex engine polls for a query cancel (InterruptPending
- *	  with QueryCancelPending) and gives up with REG_CANCEL.  Around each
- *	  regex execution under a budget we arm a timeout for what is left of
- *	  the call's budget; its handler, if the regex is still running, raises
- *	  a cancel request, remembering whether one was already pending.  When
- *	  the timeout fired, the request is withdrawn only if we raised it and
- *	  no SIGINT arrived since the regex started (counted by a SIGINT
- *	  handler chained in front of the backend's own), then any real
- *	  interrupt is serviced with CHECK_FOR_INTERRUPTS() and the call's
- *	  budget is marked spent.  So a user's cancel, a statement_timeout or
- *	  a terminate request arriving meanwhile is never swallowed.
+ *	  with QueryCancelPending) and gives up with REG_CANCEL.  At the first
+ *	  regex of a call under a budget we arm a timeout for what is left of
+ *	  the call's budget (once per call, not per regex: re-arming replaces
+ *	  the previous call's timeout, which is otherwise left to expire
+ *	  harmlessly).  When it fires, the budget is spent; if a regex is
+ *	  running, the handler also raises a cancel request, remembering
+ *	  whether one was already pending.  After the regex returns, the
+ *	  request is withdrawn only if we raised it and no SIGINT arrived
+ *	  since the regex started (counted by a SIGINT handler chained in front
+ *	  of the backend's own); then any real interrupt is serviced with
+ *	  CHECK_FOR_INTERRUPTS() and the call's deadline is marked passed.  So
+ *	  a user's cancel, a statement_timeout or a terminate request arriving
+ *	  meanwhile is never swallowed.
  *
  *	  Arming costs no system call in the common case: PostgreSQL's timeout
  *	  machinery keeps the interval timer when the new deadline is later
- *	  than the pending signal, and disabling only clears a flag.
+ *	  than the pending signal.
  *
  *	  Backend-local; no shared state.  The flags below are written by
  *	  signal handlers, hence volatile sig_atomic_t.
@@ -38,8 +41,10 @@
 #include "regex_budget.h"
 
 static bool budget_ready = false;
+static bool budget_unavailable = false;
 static TimeoutId budget_timeout;
 static pqsigfunc previous_sigint = NULL;
+static uint64 armed_call = 0;	/* cz_deadline_id() the timeout is armed for */
 
 static volatile sig_atomic_t regex_running = false;
 static volatile sig_atomic_t budget_fired = false;
@@ -59,15 +64,13 @@ counting_sigint_handler(SIGNAL_ARGS)
 static void
 budget_timeout_handler(void)
 {
-	if (!regex_running)
-		return;
 	budget_fired = true;
-	if (!QueryCancelPending)
+	if (regex_running && !QueryCancelPending)
 	{
 		cancel_raised_by_us = true;
 		QueryCancelPending = true;
+		InterruptPending = true;
 	}
-	InterruptPending = true;
 }
 
 static bool
@@ -77,13 +80,15 @@ prepare_budget(void)
 
 	if (budget_ready)
 		return true;
+	if (budget_unavailable)
+		return false;
 	previous = pqsignal(SIGINT, counting_sigint_handler);
-	if (previous == SIG_ERR || previous == SIG_IGN || previous == SIG_DFL ||
-		previous == counting_sigint_handler)
+	if (previous == SIG_ERR || previous == SIG_IGN || previous == SIG_DFL)
 	{
-		/* no backend cancel handler to chain to: leave SIGINT alone */
-		if (previous != SIG_ERR && previous != counting_sigint_handler)
+		/* no cancel handler to chain to: leave SIGINT alone, no budget here */
+		if (previous != SIG_ERR)
 			pqsignal(SIGINT, previous);
+		budget_unavailable = true;
 		return false;
 	}
 	previous_sigint = previous;
@@ -122,20 +127,33 @@ withdraw_our_cancel(sig_atomic_t sigint_mark)
 int
 cz_regexec_budgeted(regex_t *re, pg_wchar *data, int len)
 {
-	int64		left_us = cz_deadline_remaining_us();
+	uint64		call = cz_deadline_id();
 	sig_atomic_t sigint_mark;
 	int			rc;
 
-	if (left_us < 0 || !prepare_budget())
+	if (call == 0 || !prepare_budget())
 		return pg_regexec(re, data, len, 0, NULL, 0, NULL, 0);
-	if (left_us == 0)
-		return REG_NOMATCH;
 
-	budget_fired = false;
-	cancel_raised_by_us = false;
+	if (call != armed_call)
+	{
+		int64		left_us = cz_deadline_remaining_us();
+
+		if (left_us <= 0)
+			return REG_NOMATCH; /* cz_deadline_passed() says so already */
+		/* round up: the timer never fires before the budget is spent */
+		enable_timeout_after(budget_timeout, (int) Min((left_us + 999) / 1000, INT_MAX));
+		/* only now: the previous call's timeout can no longer fire */
+		budget_fired = false;
+		cancel_raised_by_us = false;
+		armed_call = call;
+	}
+	if (budget_fired)
+	{
+		cz_deadline_expire();
+		return REG_NOMATCH;
+	}
+
 	sigint_mark = sigint_count;
-	/* round up: the timer never fires before the budget is spent */
-	enable_timeout_after(budget_timeout, (int) Min((left_us + 999) / 1000, INT_MAX));
 	regex_running = true;
 	PG_TRY();
 	{
@@ -144,15 +162,13 @@ cz_regexec_budgeted(regex_t *re, pg_wchar *data, int len)
 	PG_FINALLY();
 	{
 		regex_running = false;
-		disable_timeout(budget_timeout, false);
-		if (budget_fired)
+		if (cancel_raised_by_us)
 			withdraw_our_cancel(sigint_mark);
 	}
 	PG_END_TRY();
 
 	if (budget_fired)
 	{
-		budget_fired = false;
 		CHECK_FOR_INTERRUPTS();
 		cz_deadline_expire();
 		return REG_NOMATCH;
