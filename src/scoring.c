@@ -36,6 +36,7 @@
 
 #include "categorize.h"
 #include "pattern_index.h"
+#include "regex_budget.h"
 
 #define S_MERCHANT_EXACT	1.0f
 #define S_MERCHANT_WORDS	0.95f
@@ -246,7 +247,7 @@ regex_matches(regex_t *re, const char *text, int len)
 											  MCXT_ALLOC_HUGE);
 	}
 	wlen = pg_mb2wchar_with_len(text, wide_buf, len);
-	rc = pg_regexec(re, wide_buf, wlen, 0, NULL, 0, NULL, 0);
+	rc = cz_regexec_budgeted(re, wide_buf, wlen);	/* REG_NOMATCH when over budget */
 	if (rc == REG_OKAY)
 		return true;
 	if (rc == REG_NOMATCH)
