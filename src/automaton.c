@@ -121,8 +121,7 @@ cz_ac_builder_add(CzAcBuilder *b, const char *key, int len)
 
 			if (b->nnodes == b->maxnodes)
 			{
-				if ((Size) b->maxnodes >= Min((Size) PG_INT32_MAX / 2,
-											  MaxAllocHugeSize / sizeof(TrieNode) / 2))
+				if (b->maxnodes >= PG_INT32_MAX / 2)
 					ereport(ERROR,
 							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 							 errmsg("too many literal patterns to compile")));
