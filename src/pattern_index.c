@@ -605,6 +605,19 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 				index->key_patterns[index->key_first[k] + fill[k]++] = p;
 		}
 	}
+	for (i = 0; i < (uint64) nkeys; i++)
+	{
+		int32		j;
+
+		for (j = index->key_first[i]; j < index->key_first[i + 1]; j++)
+		{
+			if (index->patterns[index->key_patterns[j]].kind != CZ_KIND_REGEX)
+			{
+				index->nliteral_keys++;
+				break;
+			}
+		}
+	}
 
 	/* fuzzy merchants */
 	index->trigrams = cz_trgm_index_build(ndocs, doc_trgms, doc_ntrgms, cxt);
@@ -824,7 +837,7 @@ categorize_index_info(PG_FUNCTION_ARGS)
 
 	index = cz_index_get(&rebuilt);
 	values[0] = Int32GetDatum(index->npatterns);
-	values[1] = Int32GetDatum(cz_ac_key_count(index->automaton));
+	values[1] = Int32GetDatum(index->nliteral_keys);
 	values[2] = Int32GetDatum(cz_ac_state_count(index->automaton));
 	values[3] = Int32GetDatum(index->nregexes);
 	values[4] = Int32GetDatum(cz_trgm_index_docs(index->trigrams));

@@ -57,6 +57,8 @@ typedef struct CzIndex
 	CzAutomaton *automaton;
 	int32	   *key_first;		/* nkeys + 1, into key_patterns */
 	int32	   *key_patterns;
+	int32		nliteral_keys;	/* keys of literal patterns (not only of
+								 * regex prefilters) */
 
 	/* fuzzy merchants: trigram document → pattern */
 	CzTrgmIndex *trigrams;
