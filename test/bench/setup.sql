@@ -140,7 +140,7 @@ BEGIN
             ((g.i * 37) %% 20000) / 100.0 - 20,
             timestamptz '2024-01-01' + (g.i %% 525600) * interval '1 minute',
             NULL
-        FROM generate_series(1, %s) g(i)
+        FROM generate_series(1::bigint, %s) g(i)
         JOIN bench.merchants m0 ON m0.i = (g.i * 7919) %% 1000
         JOIN bench.merchants m1 ON m1.i = (g.i * 31) %% 1000
         JOIN bench.merchants m3 ON m3.i = (g.i * 17) %% 5000
