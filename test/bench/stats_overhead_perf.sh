@@ -49,7 +49,7 @@ kill -INT $recorder; wait $recorder || true
 
 perf report -i "$scratch/perf.data" --no-children --sort symbol 2>/dev/null \
     | grep -E '^ +[0-9.]+%' > "$scratch/report"
-share() { grep -E "\] ($1)\s*\$" "$scratch/report" | awk '{s += $1} END {printf "%.2f", s}'; }
+share() { grep -E "\] ($1) " "$scratch/report" | awk '{s += $1} END {printf "%.2f", s}'; }
 echo "samples' self time, percent of the backend's CPU over $rows calls:"
 echo "  statistics (cz_stats_record_call):           $(share 'cz_stats_record_call')%"
 echo "  breaker (cz_breaker_allow, cz_breaker_record): $(share 'cz_breaker_allow|cz_breaker_record')%"
