@@ -154,8 +154,10 @@ explain_rows(FunctionCallInfo fcinfo, CzExpense *e)
 	bool		rebuilt;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (cz_categorize_guarded(e, &result, false) == CZ_OUTCOME_SHORT_CIRCUITED)
+	(void) cz_categorize_guarded(e, &result, false);
+	if (result.ncandidates == 0)
 		return;
+	/* the index the result came from: current, so this builds nothing */
 	index = cz_index_get(&rebuilt);
 
 	for (i = 0; i < result.ncandidates; i++)
