@@ -527,9 +527,9 @@ PG_FUNCTION_INFO_V1(categorize_batch_submit);
 Datum
 categorize_batch_submit(PG_FUNCTION_ARGS)
 {
-	Oid			relid = PG_GETARG_OID(0);
-	char	   *column = NameStr(*PG_GETARG_NAME(1));
-	bool		only_uncategorized = PG_GETARG_BOOL(2);
+	Oid			relid;
+	char	   *column;
+	bool		only_uncategorized;
 	Oid			owner = GetUserId();
 	char	   *table;
 	StringInfoData sql;
@@ -542,6 +542,14 @@ categorize_batch_submit(PG_FUNCTION_ARGS)
 	int32		nchunks;
 	SavedUser	saved;
 	Relation	rel;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("categorize.batch needs a table, a category column and only_uncategorized, not NULL")));
+	relid = PG_GETARG_OID(0);
+	column = NameStr(*PG_GETARG_NAME(1));
+	only_uncategorized = PG_GETARG_BOOL(2);
 
 	check_target(relid, column);
 	table = qualified_name(relid);

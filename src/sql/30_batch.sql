@@ -55,7 +55,7 @@ CREATE FUNCTION categorize._batch_submit(target regclass, category_column name,
                                          only_uncategorized boolean)
     RETURNS bigint
     AS 'MODULE_PATHNAME', 'categorize_batch_submit'
-    LANGUAGE C STRICT VOLATILE;
+    LANGUAGE C VOLATILE;
 
 CREATE PROCEDURE categorize.batch(target regclass,
                                   category_column name DEFAULT 'category_id',
