@@ -23,6 +23,7 @@
  */
 #include "postgres.h"
 
+#include <math.h>
 #include <signal.h>
 
 #include "access/htup_details.h"
@@ -626,7 +627,7 @@ categorize_batch_submit(PG_FUNCTION_ARGS)
 		cz_require_shared_state("categorize.batch");
 
 	/* chunks of whole pages, about batch_chunk_rows rows each */
-	blocks_per_chunk = (int64) ((double) cz_batch_chunk_rows * nblocks / Max(rows_all, 1));
+	blocks_per_chunk = (int64) rint((double) cz_batch_chunk_rows * nblocks / Max(rows_all, 1));
 	blocks_per_chunk = Max(blocks_per_chunk, 1);
 	nchunks = (int32) ((nblocks + blocks_per_chunk - 1) / blocks_per_chunk);
 
