@@ -172,39 +172,6 @@ cz_queue_push(const CzChunkRef *ref, bool front)
 	return ok;
 }
 
-/* Take the oldest chunk of a database; false if there is none. */
-bool
-cz_queue_pop(Oid dboid, CzChunkRef *out)
-{
-	bool		found = false;
-
-	LWLockAcquire(cz_batch->lock, LW_EXCLUSIVE);
-	for (int i = 0; i < cz_batch->count; i++)
-	{
-		if (cz_batch->queue[i].dboid != dboid)
-			continue;
-		*out = cz_batch->queue[i];
-		memmove(&cz_batch->queue[i], &cz_batch->queue[i + 1],
-				sizeof(CzChunkRef) * (cz_batch->count - i - 1));
-		cz_batch->count--;
-		found = true;
-		break;
-	}
-	LWLockRelease(cz_batch->lock);
-	return found;
-}
-
-bool
-cz_queue_contains(const CzChunkRef *ref)
-{
-	bool		found;
-
-	LWLockAcquire(cz_batch->lock, LW_SHARED);
-	found = queue_contains_locked(ref);
-	LWLockRelease(cz_batch->lock);
-	return found;
-}
-
 /* Room left for new chunks (queued and reserved count against capacity). */
 int
 cz_queue_free(void)
@@ -766,6 +733,8 @@ categorize_batch_wait(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	if (cz_batch != NULL)
+		ConditionVariablePrepareToSleep(&cz_batch->job_cv);
 	for (;;)
 	{
 		long		sleep_ms = 1000;
@@ -790,10 +759,10 @@ categorize_batch_wait(PG_FUNCTION_ARGS)
 			sleep_ms = Min(sleep_ms, TimestampDifferenceMilliseconds(now, deadline) + 1);
 		}
 		/* woken by workers when a job ends; the timeout re-reads anyway */
-		ConditionVariableTimedSleep(&cz_batch->job_cv, sleep_ms, PG_WAIT_EXTENSION);
-		ConditionVariableCancelSleep();
+		(void) ConditionVariableTimedSleep(&cz_batch->job_cv, sleep_ms, PG_WAIT_EXTENSION);
 		CHECK_FOR_INTERRUPTS();
 	}
+	ConditionVariableCancelSleep();
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(state));
 }

@@ -88,8 +88,6 @@ extern CzBatchShared *cz_batch;
 /* batch.c */
 extern void cz_batch_init(void);
 extern bool cz_queue_push(const CzChunkRef *ref, bool front);
-extern bool cz_queue_pop(Oid dboid, CzChunkRef *out);
-extern bool cz_queue_contains(const CzChunkRef *ref);
 extern int	cz_queue_free(void);
 extern void cz_batch_wake_supervisor(void);
 extern void cz_batch_queue_counts(int *queued, int *capacity, int *workers);

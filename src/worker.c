@@ -57,6 +57,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "batch.h"
@@ -158,6 +159,23 @@ list_databases(void)
 	return dbs;
 }
 
+static bool
+database_connectable(Oid dboid)
+{
+	HeapTuple	tup;
+	bool		ok = false;
+
+	StartTransactionCommand();
+	tup = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
+	if (HeapTupleIsValid(tup))
+	{
+		ok = ((Form_pg_database) GETSTRUCT(tup))->datallowconn;
+		ReleaseSysCache(tup);
+	}
+	CommitTransactionCommand();
+	return ok;
+}
+
 /* Free the slots of chunk workers that have exited. */
 static void
 reap_workers(void)
@@ -249,6 +267,28 @@ start_workers(void)
 
 		if (!OidIsValid(dboid))
 			return;
+
+		if (!database_connectable(dboid))
+		{
+			/* dropped, or closed to connections: its chunks wait in the tables */
+			LWLockAcquire(cz_batch->lock, LW_EXCLUSIVE);
+			memset(&cz_batch->slots[free_slot], 0, sizeof(CzWorkerSlot));
+			for (int q = 0; q < cz_batch->count;)
+			{
+				if (cz_batch->queue[q].dboid == dboid)
+				{
+					memmove(&cz_batch->queue[q], &cz_batch->queue[q + 1],
+							sizeof(CzChunkRef) * (cz_batch->count - q - 1));
+					cz_batch->count--;
+				}
+				else
+					q++;
+			}
+			LWLockRelease(cz_batch->lock);
+			elog(LOG, "categorize batch: dropped the queued chunks of database %u, which accepts no connections",
+				 dboid);
+			continue;
+		}
 
 		ok = start_dynamic(CZ_WORKER_CHUNKS, dboid, free_slot, &slot_handles[free_slot]);
 		LWLockAcquire(cz_batch->lock, LW_EXCLUSIVE);
@@ -461,6 +501,7 @@ typedef enum ChunkResult
 	CHUNK_DONE,					/* committed */
 	CHUNK_SKIPPED,				/* not pending, held elsewhere, or job over */
 	CHUNK_RETRY,				/* deadlock, serialization failure, spurious cancel */
+	CHUNK_HELD,					/* the breaker opened meanwhile: rolled back */
 	CHUNK_FAILED				/* error recorded */
 } ChunkResult;
 
@@ -695,13 +736,21 @@ run_chunk(const ChunkJob *job, ErrorData **error)
 			rows = SPI_processed;
 			SetUserIdAndSecContext(save_userid, save_sec);
 
+			/*
+			 * Rows categorized after the breaker opened got NULL: roll the
+			 * chunk back and do it again once the breaker has closed.
+			 */
+			if (cz_breaker_is_open())
+				result = CHUNK_HELD;
+
 			values[2] = Int64GetDatum((int64) rows);
-			SPI_execute_with_args("UPDATE categorize.batch_chunks"
+			if (result == CHUNK_DONE)
+				SPI_execute_with_args("UPDATE categorize.batch_chunks"
 								  "   SET state = 'done', rows_done = $3, attempts = attempts + 1,"
 								  "       error = NULL, finished_at = clock_timestamp()"
 								  " WHERE job_id = $1 AND chunk_no = $2",
 								  3, types, values, NULL, false, 0);
-			if (!finish_job_if_complete(job->ref.job_id))
+			if (result == CHUNK_DONE && !finish_job_if_complete(job->ref.job_id))
 				result = CHUNK_SKIPPED; /* cancelled: roll the chunk back */
 		}
 		end_xact(result == CHUNK_DONE);
@@ -852,6 +901,11 @@ process_chunk(const CzChunkRef *ref)
 		}
 		if (result == CHUNK_SKIPPED)
 			return;
+		if (result == CHUNK_HELD)
+		{
+			attempt--;
+			continue;
+		}
 		if (result == CHUNK_RETRY && edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 		{
 			/* categorize.cancel, or a stray signal: is the job still on? */
