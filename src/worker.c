@@ -746,10 +746,10 @@ run_chunk(const ChunkJob *job, ErrorData **error)
 			values[2] = Int64GetDatum((int64) rows);
 			if (result == CHUNK_DONE)
 				SPI_execute_with_args("UPDATE categorize.batch_chunks"
-								  "   SET state = 'done', rows_done = $3, attempts = attempts + 1,"
-								  "       error = NULL, finished_at = clock_timestamp()"
-								  " WHERE job_id = $1 AND chunk_no = $2",
-								  3, types, values, NULL, false, 0);
+									  "   SET state = 'done', rows_done = $3, attempts = attempts + 1,"
+									  "       error = NULL, finished_at = clock_timestamp()"
+									  " WHERE job_id = $1 AND chunk_no = $2",
+									  3, types, values, NULL, false, 0);
 			if (result == CHUNK_DONE && !finish_job_if_complete(job->ref.job_id))
 				result = CHUNK_SKIPPED; /* cancelled: roll the chunk back */
 		}

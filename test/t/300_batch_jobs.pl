@@ -5,9 +5,9 @@
 # refuses new work at once; privileges, NOLOGIN roles and row-level
 # security apply as for the submitting role.
 #
-# The issue asks for a 1M-row job; to keep the suite's runtime modest this
-# test uses 200k-row tables in about 20 chunks of 10k rows with 2 workers, and
-# test/bench/batch_bench.sh runs the 1M-row job.
+# The large job has 1M rows in about 20 chunks of 50k rows on 2 workers;
+# the other cases use 200k-row tables in about 20 chunks of 10k rows to
+# keep the suite's runtime modest.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -16,6 +16,7 @@ use Test::More;
 use Time::HiRes qw(time usleep);
 
 my $rows = 200_000;
+my $big_rows = 1_000_000;
 
 my $node = PostgreSQL::Test::Cluster->new('batch');
 $node->init;
@@ -54,8 +55,9 @@ $node->safe_psql('postgres', q{
 
 sub submit
 {
-	my ($table, $role) = @_;
+	my ($table, $role, $chunk_rows) = @_;
 	my $set = $role ? "SET ROLE $role;" : '';
+	$set .= "SET categorize.batch_chunk_rows = $chunk_rows;" if $chunk_rows;
 	return $node->safe_psql('postgres', "$set CALL categorize.batch('$table')");
 }
 
@@ -68,14 +70,15 @@ sub job_field
 # every row categorized with the category its pattern gives, exactly once
 sub check_complete
 {
-	my ($table, $job, $what) = @_;
+	my ($table, $job, $what, $n) = @_;
+	$n //= $rows;
 	is($node->safe_psql('postgres', "SELECT categorize.wait($job, '180 s')"), 'done', "$what: job done");
 	is($node->safe_psql('postgres', qq{
 		SELECT count(*) FROM $table
 		 WHERE category_id IS DISTINCT FROM (id % 4) + 1}), '0',
 	   "$what: every row categorized correctly");
 	is(job_field($job, 'rows_done || \'/\' || rows_total || \'/\' || rows_failed'),
-	   "$rows/$rows/0", "$what: rows_done exact");
+	   "$n/$n/0", "$what: rows_done exact");
 	is(job_field($job, 'chunks_done = chunks_total'), 't', "$what: every chunk done");
 }
 
@@ -89,15 +92,15 @@ sub wait_progress
 }
 
 # ---- a multi-chunk job on two workers ----
-$node->safe_psql('postgres', "SELECT make_expenses('big', $rows)");
+$node->safe_psql('postgres', "SELECT make_expenses('big', $big_rows)");
 my $start = time;
-my $job = submit('big');
+my $job = submit('big', undef, 50000);
 like($job, qr/^\d+$/, 'large table becomes a job');
 like(job_field($job, 'chunks_total'), qr/^(20|21)$/, 'job split into chunks of about 10k rows');
 $node->poll_query_until('postgres', "SELECT workers = 2 FROM categorize.batch_queue()")
   or diag('two workers were not seen at once');
-check_complete('big', $job, 'large job');
-note(sprintf('%d rows in %.1f s with 2 workers', $rows, time - $start));
+check_complete('big', $job, 'large job', $big_rows);
+note(sprintf('%d rows in %.1f s with 2 workers', $big_rows, time - $start));
 is($node->safe_psql('postgres', q{SELECT queued_chunks || '/' || reserved_chunks FROM categorize.batch_queue()}),
    '0/0', 'queue empty afterwards');
 
@@ -150,7 +153,6 @@ is($node->safe_psql('postgres', "SELECT categorize.cancel($job)"), 'f', 'second 
 # ---- backpressure: a full queue refuses at once ----
 $node->safe_psql('postgres', "ALTER SYSTEM SET categorize.max_workers = 0; SELECT pg_reload_conf()");
 $node->safe_psql('postgres', "SELECT make_expenses('q1', $rows); SELECT make_expenses('q2', 100000)");
-$node->safe_psql('postgres', "SELECT make_expenses('too_big', 400000)");
 my $q1 = submit('q1');
 my $q1_chunks = job_field($q1, 'chunks_total');
 is(job_field($q1, 'state || \' \' || waiting_for'), 'queued categorize.max_workers is 0',
@@ -165,9 +167,12 @@ like($stderr, qr/53400: batch job queue is full: $q1_chunks of 30 chunks taken, 
 	'full queue: SQLSTATE 53400 and how full');
 like($stderr, qr/HINT:  Try again when running jobs have progressed/, 'full queue: hint');
 cmp_ok($refused_after, '<', 2, 'refused at once');
-$ret = $node->psql('postgres', "CALL categorize.batch('too_big')", stderr => \$stderr);
-like($stderr, qr/needs 4[01] chunks, more than the job queue holds \(30\)/, 'job larger than the queue refused');
-is($node->safe_psql('postgres', q{SELECT count(*) FROM categorize.jobs WHERE target::text IN ('q2', 'too_big')}),
+$ret = $node->psql('postgres', "SET categorize.batch_chunk_rows = 3000; CALL categorize.batch('q2')",
+	stderr => \$stderr);
+like($stderr, qr/"q2" needs 3[345] chunks, more than the job queue holds \(30\)/, 'job larger than the queue refused');
+like($stderr, qr/HINT:  Raise categorize.batch_chunk_rows \(now 3000\) or categorize.queue_capacity/,
+	'job larger than the queue: hint');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM categorize.jobs WHERE target::text = 'q2'}),
    '0', 'refused jobs leave nothing behind');
 $node->safe_psql('postgres', "ALTER SYSTEM SET categorize.max_workers = 2; SELECT pg_reload_conf()");
 is($node->safe_psql('postgres', "SELECT categorize.wait($q1, '120 s')"), 'done', 'queued job runs once workers are allowed');
@@ -209,6 +214,28 @@ is($node->safe_psql('postgres', q{
 	SELECT owner_name || ':' || count(category_id) || '/' || count(*) FROM rls GROUP BY owner_name ORDER BY owner_name}),
    "alice:10000/10000\nbob:0/10000", 'RLS: only the rows the role may see are categorized');
 is(job_field($job, 'rows_done || \'/\' || rows_total'), '10000/10000', 'RLS: rows counted as the role sees them');
+
+# ---- a chunk that fails is recorded and the job goes on ----
+$node->safe_psql('postgres', q{
+    SELECT make_expenses('failing', 20000);
+    CREATE FUNCTION refuse_row() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NEW.id = 12345 THEN
+            RAISE EXCEPTION 'row 12345 is locked by the auditors';
+        END IF;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER refuse BEFORE UPDATE ON failing FOR EACH ROW EXECUTE FUNCTION refuse_row();
+});
+$job = submit('failing', undef, 5000);
+is($node->safe_psql('postgres', "SELECT categorize.wait($job, '120 s')"), 'failed', 'job with a failing chunk ends failed');
+my ($done, $failed, $chunks_failed, $error) = split /\|/, job_field($job,
+	q{rows_done || '|' || rows_failed || '|' || chunks_failed || '|' || last_error});
+is($chunks_failed, '1', 'one chunk failed');
+is($done + $failed, 20000, 'rows_done + rows_failed = rows_total');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM failing WHERE category_id IS NULL'), $failed,
+   'rows_failed are the rows left uncategorized');
+is($error, 'row 12345 is locked by the auditors', "the chunk's error is recorded");
 
 # ---- a worker stopped with SIGTERM gives its chunk back ----
 $node->safe_psql('postgres', "SELECT make_expenses('sigterm', $rows)");
