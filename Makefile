@@ -14,15 +14,19 @@ DATA        = $(sort $(wildcard sql/$(EXTENSION)--*--*.sql))
 
 REGRESS      = $(sort $(basename $(notdir $(wildcard sql/[0-9]*.sql))))
 REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=test/categorize.conf \
+               --encoding=UTF8 --no-locale \
                --load-extension=plpgsql
 
 ISOLATION      = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=output_iso \
+                 --encoding=UTF8 --no-locale \
                  --temp-instance=./tmp_isolation --temp-config=test/categorize.conf
 
-TAP_TESTS   = 1
 PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 PROVE_FLAGS = -I ./test/perl
+ifneq ($(strip $(PROVE_TESTS)),)
+TAP_TESTS   = 1
+endif
 
 EXTRA_CLEAN = sql/$(EXTENSION)--$(EXT_VERSION).sql tmp_regress tmp_isolation \
               output_iso results regression.diffs regression.out

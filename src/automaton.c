@@ -121,7 +121,7 @@ cz_ac_builder_add(CzAcBuilder *b, const char *key, int len)
 
 			if (b->nnodes == b->maxnodes)
 			{
-				if (b->maxnodes >= (int32) (MaxAllocHugeSize / sizeof(TrieNode) / 2))
+				if (b->maxnodes >= PG_INT32_MAX / 2)
 					ereport(ERROR,
 							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 							 errmsg("too many literal patterns to compile")));

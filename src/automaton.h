@@ -11,7 +11,10 @@
 typedef struct CzAcBuilder CzAcBuilder;
 typedef struct CzAutomaton CzAutomaton;
 
-/* Keys are byte strings; identical keys get the same id. */
+/*
+ * Keys are non-empty byte strings without NUL bytes (text values cannot
+ * hold NUL; the automaton reserves it); identical keys get the same id.
+ */
 extern CzAcBuilder *cz_ac_builder_create(MemoryContext cxt);
 extern int32 cz_ac_builder_add(CzAcBuilder *builder, const char *key, int len);
 extern CzAutomaton *cz_ac_build(CzAcBuilder *builder, MemoryContext cxt);

@@ -80,11 +80,16 @@ define_settings(void)
 							NULL,
 							&cz_batch_chunk_rows, 10000, 100, 10000000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
+	/*
+	 * Sizes shared memory when preloaded.  Defining a PGC_POSTMASTER setting
+	 * after startup is FATAL, so without preload (where it sizes nothing) it
+	 * is a plain reloadable setting.
+	 */
 	DefineCustomIntVariable("categorize.queue_capacity",
 							"Most chunks waiting in the shared job queue; more is refused at once.",
 							NULL,
 							&cz_queue_capacity, 1024, 1, 1000000,
-							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+							cz_preloaded ? PGC_POSTMASTER : PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("categorize.sync_batch_rows",
 							"Tables up to this many rows are batch-categorized in the calling backend.",
 							NULL,

@@ -151,11 +151,34 @@ extern void cz_stats_record_call(CzOutcome outcome, int64 elapsed_us,
 extern void cz_stats_record_index_build(bool ok, int64 build_us, int npatterns);
 extern void cz_require_shared_state(const char *what);
 
+/* index-cache state (shmem.c, stats.c): pattern-set generations */
+extern uint64 cz_cache_generation(void);	/* read before building */
+extern bool cz_cache_generation_changed(uint64 generation);
+extern void cz_cache_index_built(uint64 generation);
+extern void cz_cache_note_pattern_change(void); /* from the statement trigger */
+
+/*
+ * Batch counts for the categorize.stats view: the batch subsystem sets
+ * cz_batch_counts_hook (from _PG_init) to a function filling them from
+ * its own shared state; without it they read 0.
+ */
+typedef struct CzBatchCounts
+{
+	int64		queue_depth;	/* chunks waiting in the queue */
+	int64		jobs_running;	/* jobs queued or running */
+	int32		workers_running;	/* background workers at work */
+} CzBatchCounts;
+typedef void (*cz_batch_counts_hook_type) (CzBatchCounts *counts);
+extern cz_batch_counts_hook_type cz_batch_counts_hook;
+
 /* ---- normalize.c ---- */
 extern int	cz_normalize(const char *in, int len, char *out);
 #define CZ_NORMALIZED_MAX(len) ((len) + 2)
 
 /* ---- deadline (categorize_call.c) ---- */
 extern bool cz_deadline_passed(void);
+extern int64 cz_deadline_remaining_us(void);	/* -1: no budget running */
+extern uint64 cz_deadline_id(void); /* 0: no budget running */
+extern void cz_deadline_expire(void);
 
 #endif							/* CATEGORIZE_H */

@@ -49,6 +49,44 @@ cz_deadline_passed(void)
 	return INSTR_TIME_GET_MILLISEC(now) > deadline_budget_ms;
 }
 
+/*
+ * Microseconds left of the running call's time budget: -1 when no budget
+ * is running, 0 once it is spent.  Used by the regex budget.
+ */
+int64
+cz_deadline_remaining_us(void)
+{
+	instr_time	now;
+	double		left_ms;
+
+	if (!deadline_active)
+		return -1;
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, deadline_start);
+	left_ms = deadline_budget_ms - INSTR_TIME_GET_MILLISEC(now);
+	return left_ms > 0 ? (int64) (left_ms * 1000.0) + 1 : 0;
+}
+
+/*
+ * Identifies the running call's budget (its start, in microseconds): 0
+ * when no budget is running.
+ */
+uint64
+cz_deadline_id(void)
+{
+	if (!deadline_active)
+		return 0;
+	return Max(INSTR_TIME_GET_MICROSEC(deadline_start), 1);
+}
+
+/* The running call's budget is spent (a regex ran out of it). */
+void
+cz_deadline_expire(void)
+{
+	if (deadline_active)
+		deadline_budget_ms = -1.0;
+}
+
 static bool
 is_interrupt(ErrorData *edata)
 {

@@ -69,12 +69,12 @@ expense_from_row_arg(FunctionCallInfo fcinfo, CzExpense *e)
 	if (cache->tupdesc == NULL || cache->tdtypeid != tdtypeid || cache->tdtypmod != tdtypmod)
 	{
 		TupleDesc	td = lookup_rowtype_tupdesc(tdtypeid, tdtypmod);
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 
+		/* a copy that lives as long as fn_extra (one query execution) */
 		cache->tupdesc = CreateTupleDescCopy(td);
+		MemoryContextSwitchTo(old);
 		ReleaseTupleDesc(td);
-		/* the copy needs its own type identity for the map */
-		cache->tupdesc->tdtypeid = tdtypeid;
-		cache->tupdesc->tdtypmod = tdtypmod;
 		cache->tdtypeid = tdtypeid;
 		cache->tdtypmod = tdtypmod;
 		cache->map = NULL;
@@ -154,8 +154,10 @@ explain_rows(FunctionCallInfo fcinfo, CzExpense *e)
 	bool		rebuilt;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (cz_categorize_guarded(e, &result, false) == CZ_OUTCOME_SHORT_CIRCUITED)
+	(void) cz_categorize_guarded(e, &result, false);
+	if (result.ncandidates == 0)
 		return;
+	/* the index the result came from: current, so this builds nothing */
 	index = cz_index_get(&rebuilt);
 
 	for (i = 0; i < result.ncandidates; i++)

@@ -12,6 +12,12 @@
  *	  of each command, other backends after commit, and nobody after a
  *	  rollback.
  *
+ *	  With shared memory, a committed change also advances the database's
+ *	  pattern-set generation (shmem.c); an index built from an older
+ *	  generation is stale too, so a session inside a transaction (which
+ *	  processes no invalidations until it takes a lock) still sees other
+ *	  sessions' changes right after they commit.
+ *
  *	  The index is read with a fresh snapshot, as PostgreSQL's catalog
  *	  caches are, not with the caller's transaction snapshot: an
  *	  invalidation is always processed after the change it announces is
@@ -55,6 +61,7 @@
 
 static CzIndex *current_index = NULL;
 static bool index_stale = true;
+static uint64 index_generation = 0;	/* shared pattern-set generation built from */
 static bool index_transient = false;	/* drop at transaction end */
 static bool callbacks_registered = false;
 static Oid	patterns_relid = InvalidOid;
@@ -104,6 +111,7 @@ categorize_patterns_changed(PG_FUNCTION_ARGS)
 				 errmsg("categorize._patterns_changed() must be called as a trigger")));
 
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	cz_cache_note_pattern_change();	/* advances the shared generation at commit */
 	return PointerGetDatum(NULL);
 }
 
@@ -712,15 +720,19 @@ cz_index_get(bool *rebuilt)
 	CzIndex    *index;
 	instr_time	start,
 				duration;
+	uint64		generation;
 
 	*rebuilt = false;
-	if (current_index != NULL && !index_stale)
+	if (current_index != NULL && !index_stale &&
+		!cz_cache_generation_changed(index_generation))
 		return current_index;
 
 	cz_index_init_callbacks();
 
 	/* an invalidation arriving during the build makes the result stale */
 	index_stale = false;
+	/* read before the build's snapshot: never newer than what it sees */
+	generation = cz_cache_generation();
 	INSTR_TIME_SET_CURRENT(start);
 	PG_TRY();
 	{
@@ -744,6 +756,8 @@ cz_index_get(bool *rebuilt)
 	*rebuilt = true;
 	cz_stats_record_index_build(true, (int64) INSTR_TIME_GET_MICROSEC(duration),
 								index->npatterns);
+	index_generation = generation;
+	cz_cache_index_built(generation);
 	return index;
 }
 
@@ -751,7 +765,8 @@ cz_index_get(bool *rebuilt)
 bool
 cz_index_is_current(void)
 {
-	return current_index != NULL && !index_stale;
+	return current_index != NULL && !index_stale &&
+		!cz_cache_generation_changed(index_generation);
 }
 
 int64

@@ -36,6 +36,7 @@
 
 #include "categorize.h"
 #include "pattern_index.h"
+#include "regex_budget.h"
 
 #define S_MERCHANT_EXACT	1.0f
 #define S_MERCHANT_WORDS	0.95f
@@ -45,6 +46,13 @@
 #define S_FUZZY_MIN			0.80f
 #define S_FUZZY_MAX			0.95f
 #define S_BOOSTER			0.5f
+
+/*
+ * Fuzzy matching compares a merchant name as a whole; a text longer than
+ * this (normalized bytes) is no merchant name, and its trigram set would
+ * cost more than everything else together.
+ */
+#define CZ_FUZZY_MAX_TEXT	1024
 
 /* Bit positions of the CZ_M_* flags, stored per hit. */
 enum
@@ -239,7 +247,7 @@ regex_matches(regex_t *re, const char *text, int len)
 											  MCXT_ALLOC_HUGE);
 	}
 	wlen = pg_mb2wchar_with_len(text, wide_buf, len);
-	rc = pg_regexec(re, wide_buf, wlen, 0, NULL, 0, NULL, 0);
+	rc = cz_regexec_budgeted(re, wide_buf, wlen);	/* REG_NOMATCH when over budget */
 	if (rc == REG_OKAY)
 		return true;
 	if (rc == REG_NOMATCH)
@@ -351,7 +359,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 		const char *q = merch_len > 0 ? merch : desc;
 		int			qlen = merch_len > 0 ? merch_len : desc_len;
 
-		if (qlen > 0)
+		if (qlen > 0 && qlen <= CZ_FUZZY_MAX_TEXT)
 		{
 			int			nq;
 

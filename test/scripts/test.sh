@@ -8,7 +8,9 @@
 # PostgreSQL installation with the extension installed into it (PostgreSQL
 # finds share/ and lib/ relative to its binaries), so the checkout stays
 # clean and nothing system-wide is touched beyond the packages.
-# Extra arguments go to make installcheck (e.g. REGRESS=... PROVE_TESTS=...).
+# Then the regression suite once more under valgrind (test/scripts/valgrind.sh).
+# Extra arguments go to make installcheck (e.g. REGRESS=... PROVE_TESTS=...)
+# and skip the valgrind stage.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bash "$root/test/scripts/deps.sh"
@@ -36,5 +38,12 @@ if [ $status -ne 0 ]; then
     for f in tmp_check/log/regress_log_*; do
         [ -f "$f" ] && { echo "=== $f (tail)"; tail -n 80 "$f"; }
     done
+fi
+
+# The regression suite again with every server process under valgrind
+# (skip with SKIP_VALGRIND=1 while iterating; CI runs it).
+if [ $status -eq 0 ] && [ -z "${SKIP_VALGRIND:-}" ] && [ $# -eq 0 ]; then
+    echo "=== pg_regress under valgrind"
+    bash "$root/test/scripts/valgrind.sh" || status=$?
 fi
 exit $status

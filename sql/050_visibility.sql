@@ -1,0 +1,51 @@
+-- Pattern changes are transactional: a transaction sees its own changes at
+-- once, a rollback leaves no trace.  (Other sessions: isolation specs.)
+TRUNCATE categorize.categories CASCADE;
+INSERT INTO categorize.categories (id, name) VALUES (1, 'Coffee'), (2, 'Tea');
+INSERT INTO categorize.patterns (id, category_id, kind, value, weight)
+    VALUES (1, 1, 'keyword', 'coffee', 3);
+SELECT categorize.categorize('coffee') AS before, categorize.categorize('chai') AS chai_before;
+
+BEGIN;
+INSERT INTO categorize.patterns (id, category_id, kind, value, weight) VALUES (2, 2, 'keyword', 'chai', 3);
+SELECT categorize.categorize('chai') AS own_insert_seen;
+UPDATE categorize.patterns SET category_id = 2 WHERE id = 1;
+SELECT categorize.categorize('coffee') AS own_update_seen;
+ROLLBACK;
+SELECT categorize.categorize('coffee') AS after_rollback, categorize.categorize('chai') AS chai_after_rollback;
+
+-- savepoints
+BEGIN;
+DELETE FROM categorize.patterns WHERE id = 1;
+SELECT categorize.categorize('coffee') AS deleted_in_xact;
+SAVEPOINT s;
+INSERT INTO categorize.patterns (id, category_id, kind, value, weight) VALUES (3, 2, 'keyword', 'coffee', 3);
+SELECT categorize.categorize('coffee') AS in_savepoint;
+ROLLBACK TO SAVEPOINT s;
+SELECT categorize.categorize('coffee') AS after_rollback_to_savepoint;
+COMMIT;
+SELECT categorize.categorize('coffee') AS after_commit;
+
+-- category changes count too
+INSERT INTO categorize.patterns (id, category_id, kind, value, weight) VALUES (4, 1, 'keyword', 'coffee', 3);
+BEGIN;
+UPDATE categorize.categories SET active = false WHERE id = 1;
+SELECT categorize.categorize('coffee') AS category_deactivated;
+ROLLBACK;
+SELECT categorize.categorize('coffee') AS category_back;
+
+-- TRUNCATE invalidates
+BEGIN;
+TRUNCATE categorize.patterns;
+SELECT categorize.categorize('coffee') AS after_truncate;
+ROLLBACK;
+
+-- in a repeatable read transaction the index still follows committed changes
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT categorize.categorize('coffee') AS rr_start;
+UPDATE categorize.patterns SET category_id = 2 WHERE id = 4;
+SELECT categorize.categorize('coffee') AS rr_own_change;
+COMMIT;
+SELECT categorize.categorize('coffee') AS committed;
+
+TRUNCATE categorize.categories CASCADE;

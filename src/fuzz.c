@@ -1,0 +1,310 @@
+/*-------------------------------------------------------------------------
+ *
+ * fuzz.c
+ *	  categorize._fuzz_engine(seed, iterations): a seeded random test of
+ *	  the matching engine's building blocks with hostile bytes, run by the
+ *	  regression suite (and under valgrind by test/scripts/valgrind.sh).
+ *
+ *	  Each iteration makes random byte strings (invalid and multi-byte
+ *	  UTF-8, regex metacharacters, control bytes, long runs, empty) and
+ *	  checks invariants that must hold for any input:
+ *	    - cz_normalize: output no longer than input + 2, padded, no upper
+ *	      case ASCII, no punctuation, single spaces, and idempotent;
+ *	    - cz_trgm_extract: sorted, unique, bounded; a text is fully similar
+ *	      to itself;
+ *	    - the automaton: built from random keys (enough of them, in some
+ *	      iterations, for states beyond the dense rows), every occurrence it
+ *	      reports is real, and it reports as many occurrences of each key as
+ *	      a naive search finds.
+ *	  A violated invariant is an ERROR naming it.  Returns the number of
+ *	  checks made.
+ *
+ *	  Backend-local; allocates in a context reset every iteration.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "automaton.h"
+#include "categorize.h"
+#include "trigram.h"
+
+typedef struct FuzzRng
+{
+	uint64		state;
+} FuzzRng;
+
+static uint64
+rng_next(FuzzRng *r)
+{
+	/* xorshift64* */
+	uint64		x = r->state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	r->state = x;
+	return x * UINT64CONST(2685821657736338717);
+}
+
+static int
+rng_below(FuzzRng *r, int n)
+{
+	return (int) (rng_next(r) % (uint64) n);
+}
+
+/* A hostile byte string of the given length. */
+static void
+random_bytes(FuzzRng *r, char *buf, int len)
+{
+	static const char *const pieces[] = {
+		"\xc3\xa1", "\xc3\xb1", "\xc3\x9f", "\xc3\x86", "\xd0\x81", "\xce\x91",
+		"\xe2\x80\x94", "\xe2\x82\xac", "\xe6\x9d\xb1", "\xf0\x9f\x98\x80",
+		"\xc3", "\x80", "\xff", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82",
+		".*", "(a+)+", "[", "\\", "$", "^", "|", "{1,2}", " ", "  ", "\t", "\n",
+		"SQ *", "PAYPAL *", "#1234", "STARBUCKS", "caf\xc3\xa9", "a", "b", "ab"
+	};
+	int			i = 0;
+
+	while (i < len)
+	{
+		int			kind = rng_below(r, 4);
+
+		if (kind == 0)
+			buf[i++] = (char) rng_below(r, 256);
+		else if (kind == 1)
+			buf[i++] = (char) ('a' + rng_below(r, 3));
+		else
+		{
+			const char *p = pieces[rng_below(r, lengthof(pieces))];
+			int			n = strlen(p);
+
+			if (i + n > len)
+				n = len - i;
+			memcpy(buf + i, p, n);
+			i += n;
+		}
+	}
+}
+
+#define FUZZ_FAIL(what) \
+	ereport(ERROR, \
+			(errcode(ERRCODE_INTERNAL_ERROR), \
+			 errmsg("categorize fuzz invariant violated: %s", what), \
+			 errdetail("seed %lld, iteration %d", (long long) seed, iter)))
+
+static void
+check_normalized(const char *out, int n, int len, int64 seed, int iter)
+{
+	int			i;
+
+	if (n > len + 2)
+		FUZZ_FAIL("normalized output longer than input + 2");
+	if (n == 0)
+		return;
+	if (n < 3 || out[0] != ' ' || out[n - 1] != ' ')
+		FUZZ_FAIL("normalized output not padded");
+	for (i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) out[i];
+
+		if (c < 0x80 && c != ' ' && !(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9'))
+			FUZZ_FAIL("normalized output has an ASCII character that is not a lower-case letter, digit or space");
+		if (c == ' ' && i > 0 && out[i - 1] == ' ')
+			FUZZ_FAIL("normalized output has two spaces in a row");
+	}
+}
+
+/* Naive count of occurrences of key in text (overlapping). */
+static int
+naive_count(const char *text, int tlen, const char *key, int klen)
+{
+	int			i,
+				count = 0;
+
+	for (i = 0; i + klen <= tlen; i++)
+		if (memcmp(text + i, key, klen) == 0)
+			count++;
+	return count;
+}
+
+typedef struct ScanCheck
+{
+	const char *text;
+	int			len;
+	const CzAutomaton *ac;
+	char	  **keys;
+	int		   *key_id_of;		/* key slot → automaton key id */
+	int			nkeys;
+	int		   *found;			/* per automaton key id */
+	bool		bad_hit;
+} ScanCheck;
+
+static bool
+scan_hit(void *arg, int32 key, int end)
+{
+	ScanCheck  *sc = (ScanCheck *) arg;
+
+	if (key < 0)
+		return true;
+	sc->found[key]++;
+	/* the reported occurrence must be real */
+	{
+		int			klen = cz_ac_key_length(sc->ac, key);
+		int			k;
+
+		for (k = 0; k < sc->nkeys; k++)
+			if (sc->key_id_of[k] == key)
+				break;
+		if (k == sc->nkeys || end < klen || end > sc->len ||
+			memcmp(sc->text + end - klen, sc->keys[k], klen) != 0)
+			sc->bad_hit = true;
+	}
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(categorize_fuzz_engine);
+Datum
+categorize_fuzz_engine(PG_FUNCTION_ARGS)
+{
+	int64		seed = PG_GETARG_INT64(0);
+	int32		iterations = PG_GETARG_INT32(1);
+	FuzzRng		rng;
+	MemoryContext cxt;
+	MemoryContext old;
+	int64		checks = 0;
+	int			iter;
+
+	rng.state = (uint64) seed * UINT64CONST(0x9E3779B97F4A7C15) + 1;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "categorize fuzz",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+
+	for (iter = 0; iter < iterations; iter++)
+	{
+		int			len;
+		char	   *in;
+		char	   *out;
+		char	   *again;
+		int			n,
+					n2;
+
+		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(cxt);
+
+		/* lengths: mostly short, sometimes empty, sometimes large */
+		switch (rng_below(&rng, 8))
+		{
+			case 0:
+				len = 0;
+				break;
+			case 1:
+				len = 1 + rng_below(&rng, 3);
+				break;
+			case 2:
+				len = 1000 + rng_below(&rng, 100000);
+				break;
+			default:
+				len = rng_below(&rng, 200);
+				break;
+		}
+		in = palloc(len + 1);
+		random_bytes(&rng, in, len);
+
+		/* normalization */
+		out = palloc(CZ_NORMALIZED_MAX(len));
+		n = cz_normalize(in, len, out);
+		check_normalized(out, n, len, seed, iter);
+		again = palloc(CZ_NORMALIZED_MAX(n));
+		n2 = cz_normalize(out, n, again);
+		if (n2 != n || memcmp(out, again, n) != 0)
+			FUZZ_FAIL("normalization is not idempotent");
+		checks += 2;
+
+		/* trigrams */
+		if (n > 0)
+		{
+			uint32	   *t = palloc(sizeof(uint32) * CZ_TRGM_MAX(n));
+			int			nt = cz_trgm_extract(out, n, t);
+			int			i;
+
+			if (nt > n + 2 || nt < 1)
+				FUZZ_FAIL("trigram count out of bounds");
+			for (i = 1; i < nt; i++)
+				if (t[i - 1] >= t[i])
+					FUZZ_FAIL("trigrams not sorted and unique");
+			if (cz_trgm_similarity(t, nt, t, nt) != 1.0f)
+				FUZZ_FAIL("text not fully similar to itself");
+			checks += 2;
+		}
+
+		/* automaton against a naive search */
+		if (iter % 4 == 0)
+		{
+			bool		many = (iter % 64 == 0);
+			int			nkeys = many ? 20000 : 1 + rng_below(&rng, 40);
+			CzAcBuilder *b = cz_ac_builder_create(cxt);
+			CzAutomaton *ac;
+			ScanCheck	sc;
+			int			tlen = many ? 20000 : rng_below(&rng, 2000);
+			char	   *text = palloc(tlen + 1);
+			int			k;
+
+			sc.keys = palloc(sizeof(char *) * nkeys);
+			sc.key_id_of = palloc(sizeof(int) * nkeys);
+			for (k = 0; k < nkeys; k++)
+			{
+				int			klen = 1 + rng_below(&rng, many ? 12 : 6);
+
+				sc.keys[k] = palloc(klen + 1);
+				random_bytes(&rng, sc.keys[k], klen);
+				/* keys never hold NUL (see automaton.h); texts may */
+				for (int j = 0; j < klen; j++)
+					if (sc.keys[k][j] == '\0')
+						sc.keys[k][j] = '\x01';
+				sc.keys[k][klen] = '\0';
+				sc.key_id_of[k] = cz_ac_builder_add(b, sc.keys[k], klen);
+			}
+			ac = cz_ac_build(b, cxt);
+			random_bytes(&rng, text, tlen);
+			/* plant some keys in the text */
+			for (k = 0; k < nkeys && k < 50; k++)
+			{
+				int			klen = cz_ac_key_length(ac, sc.key_id_of[k]);
+				int			at;
+
+				if (tlen <= klen)
+					break;
+				at = rng_below(&rng, tlen - klen);
+				memcpy(text + at, sc.keys[k], klen);
+			}
+
+			sc.text = text;
+			sc.len = tlen;
+			sc.ac = ac;
+			sc.nkeys = nkeys;
+			sc.found = palloc0(sizeof(int) * cz_ac_key_count(ac));
+			sc.bad_hit = false;
+			cz_ac_scan(ac, text, tlen, scan_hit, &sc);
+			if (sc.bad_hit)
+				FUZZ_FAIL("automaton reported an occurrence that is not there");
+			/* every key when there are few; a sample of the many */
+			for (k = 0; k < nkeys; k += many ? 97 : 1)
+			{
+				int			id = sc.key_id_of[k];
+				int			klen = cz_ac_key_length(ac, id);
+
+				if (sc.found[id] != naive_count(text, tlen, sc.keys[k], klen))
+					FUZZ_FAIL("automaton missed occurrences a naive search finds");
+				checks++;
+			}
+		}
+	}
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	PG_RETURN_INT64(checks);
+}

@@ -1,0 +1,15 @@
+/*-------------------------------------------------------------------------
+ *
+ * regex_budget.h
+ *	  pg_regexec() under categorize.time_budget (regex_budget.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CZ_REGEX_BUDGET_H
+#define CZ_REGEX_BUDGET_H
+
+#include "regex/regex.h"
+
+extern int	cz_regexec_budgeted(regex_t *re, pg_wchar *data, int len);
+
+#endif							/* CZ_REGEX_BUDGET_H */

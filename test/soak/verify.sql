@@ -1,0 +1,36 @@
+-- After the soak: every row present and categorized as categorize() does
+-- under the pattern set it was inserted with.
+\set ON_ERROR_STOP 1
+\pset footer off
+-- the index follows committed pattern sets, so a row may have been
+-- categorized under the set its statement saw or an adjacent one (a
+-- commit racing with the statement start); never anything else
+CREATE TABLE soak.replay (id bigint, version bigint, category_id bigint);
+DO $$
+DECLARE
+    v record;
+BEGIN
+    FOR v IN SELECT version, patterns FROM soak.pattern_versions ORDER BY version LOOP
+        DELETE FROM categorize.patterns;
+        INSERT INTO categorize.patterns
+            SELECT * FROM jsonb_populate_recordset(NULL::categorize.patterns, v.patterns);
+        INSERT INTO soak.replay
+            SELECT e.id, v.version, categorize.categorize(e)
+              FROM soak.expenses e
+             WHERE e.pattern_version BETWEEN v.version - 1 AND v.version + 1;
+    END LOOP;
+END $$;
+
+SELECT count(*) AS rows_inserted,
+       count(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM soak.replay r
+            WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id
+              AND r.version = e.pattern_version)) AS same_set,
+       count(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM soak.replay r
+            WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id)) AS consistent,
+       count(DISTINCT pattern_version) AS pattern_sets_seen
+  FROM soak.expenses e \gset
+\echo rows_inserted=:rows_inserted consistent=:consistent same_set=:same_set pattern_sets_seen=:pattern_sets_seen
+SELECT count(*) AS backlog_rows, count(category_id) AS backlog_categorized FROM soak.backlog \gset
+\echo backlog_rows=:backlog_rows backlog_categorized=:backlog_categorized
