@@ -69,6 +69,14 @@ typedef struct PendingAction
 } PendingAction;
 
 static List *pending_actions = NIL;
+
+/*
+ * The settings of the submitting session that a job's workers apply, so
+ * that a job categorizes as the same call in the caller would.
+ */
+#define JOB_SETTINGS "'categorize.min_confidence', 'categorize.fuzzy_threshold', " \
+	"'categorize.time_budget', 'categorize.max_alternatives'"
+
 static bool xact_callback_registered = false;
 
 static Size
@@ -110,6 +118,56 @@ batch_shmem_startup(void)
 }
 
 /*
+ * For categorize.stats: chunks queued, jobs with chunks queued or in
+ * progress, workers at work.  The queue is copied under the lock and
+ * counted outside it.
+ */
+static void
+batch_counts(CzBatchCounts *counts)
+{
+	CzChunkRef *copy;
+	int			n = 0;
+	int			njobs = 0;
+	int			workers = 0;
+
+	memset(counts, 0, sizeof(*counts));
+	if (cz_batch == NULL)
+		return;
+	copy = palloc(sizeof(CzChunkRef) * (cz_batch->array_len + CZ_BATCH_MAX_SLOTS));
+	LWLockAcquire(cz_batch->lock, LW_SHARED);
+	counts->queue_depth = cz_batch->count;
+	memcpy(copy, cz_batch->queue, sizeof(CzChunkRef) * cz_batch->count);
+	n = cz_batch->count;
+	for (int i = 0; i < CZ_BATCH_MAX_SLOTS; i++)
+	{
+		if (!cz_batch->slots[i].in_use)
+			continue;
+		workers++;
+		if (cz_batch->slots[i].job_id != 0)
+		{
+			copy[n].dboid = cz_batch->slots[i].dboid;
+			copy[n].job_id = cz_batch->slots[i].job_id;
+			n++;
+		}
+	}
+	LWLockRelease(cz_batch->lock);
+
+	/* distinct jobs: compact the distinct ones to the front */
+	for (int i = 0; i < n; i++)
+	{
+		bool		seen = false;
+
+		for (int k = 0; k < njobs && !seen; k++)
+			seen = (copy[k].job_id == copy[i].job_id && copy[k].dboid == copy[i].dboid);
+		if (!seen)
+			copy[njobs++] = copy[i];
+	}
+	pfree(copy);
+	counts->jobs_running = njobs;
+	counts->workers_running = workers;
+}
+
+/*
  * Called from _PG_init.  Shared memory and the supervisor exist only when
  * preloaded.
  */
@@ -122,6 +180,7 @@ cz_batch_init(void)
 	shmem_request_hook = batch_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = batch_shmem_startup;
+	cz_batch_counts_hook = batch_counts;
 	cz_batch_register_supervisor();
 }
 
@@ -639,8 +698,10 @@ categorize_batch_submit(PG_FUNCTION_ARGS)
 		values[4] = Int64GetDatum(rows_todo);
 		values[5] = Int32GetDatum(nchunks);
 		job_id = spi_int8("INSERT INTO categorize.batch_jobs (target, category_column, only_uncategorized,"
-						  " owner, rows_total, chunks_total)"
-						  " VALUES ($1, $2, $3, $4, $5, $6) RETURNING job_id", 6, types, values);
+						  " owner, rows_total, chunks_total, settings)"
+						  " SELECT $1, $2, $3, $4, $5, $6, pg_catalog.jsonb_object_agg(n, pg_catalog.current_setting(n))"
+						  "   FROM pg_catalog.unnest(ARRAY[" JOB_SETTINGS "]) n"
+						  " RETURNING job_id", 6, types, values);
 		a = (PendingAction *) llast(pending_actions);
 		a->job_id = job_id;
 

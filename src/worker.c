@@ -494,6 +494,7 @@ typedef struct ChunkJob
 	Oid			owner;
 	int64		first_block;
 	int64		end_block;
+	char	   *settings;		/* jsonb text, in the worker's context */
 } ChunkJob;
 
 typedef enum ChunkResult
@@ -590,7 +591,7 @@ load_chunk(ChunkJob *job)
 	{
 		begin_xact("reading a batch job");
 		if (SPI_execute_with_args("SELECT j.target::oid, j.category_column, j.only_uncategorized, j.owner,"
-								  "       c.first_block, c.end_block, j.state"
+								  "       c.first_block, c.end_block, j.state, j.settings::text"
 								  "  FROM categorize.batch_jobs j"
 								  "  JOIN categorize.batch_chunks c USING (job_id)"
 								  " WHERE j.job_id = $1 AND c.chunk_no = $2 AND c.state = 'pending'"
@@ -611,6 +612,7 @@ load_chunk(ChunkJob *job)
 			job->first_block = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
 			job->end_block = DatumGetInt64(SPI_getbinval(tup, desc, 6, &isnull));
 			state = SPI_getvalue(tup, desc, 7);
+			job->settings = MemoryContextStrdup(oldcxt, SPI_getvalue(tup, desc, 8));
 			todo = true;
 			if (strcmp(state, "queued") == 0)
 				SPI_execute_with_args("UPDATE categorize.batch_jobs SET state = 'running',"
@@ -726,7 +728,18 @@ run_chunk(const ChunkJob *job, ErrorData **error)
 			result = CHUNK_SKIPPED;
 		else
 		{
+			Oid			settings_type[1] = {TEXTOID};
+			Datum		settings[1];
+
 			sql = chunk_update_sql(job);
+
+			/* the submitter's settings, for this transaction */
+			settings[0] = CStringGetTextDatum(job->settings);
+			if (SPI_execute_with_args("SELECT pg_catalog.set_config(key, value, true)"
+									  "  FROM pg_catalog.jsonb_each_text($1::pg_catalog.jsonb)",
+									  1, settings_type, settings, NULL, false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "could not apply the settings of batch job " INT64_FORMAT,
+					 job->ref.job_id);
 
 			/* the rows, as the job's owner */
 			GetUserIdAndSecContext(&save_userid, &save_sec);

@@ -19,6 +19,7 @@ CREATE TABLE categorize.batch_jobs (
     rows_total         bigint NOT NULL,
     chunks_total       integer NOT NULL,
     in_caller          boolean NOT NULL DEFAULT false,  -- small table, done at once
+    settings           jsonb NOT NULL DEFAULT '{}',     -- submitter's categorize.* session settings
     submitted_at       timestamptz NOT NULL DEFAULT now(),
     started_at         timestamptz,
     finished_at        timestamptz
