@@ -63,6 +63,7 @@ CREATE PROCEDURE categorize.batch(target regclass,
                                   only_uncategorized boolean DEFAULT true,
                                   INOUT job_id bigint DEFAULT NULL)
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     job_id := categorize._batch_submit(target, category_column, only_uncategorized);
