@@ -1,4 +1,4 @@
--- Circuit breaker and time budget: a hostile regex is stopped inside the
+-- (timing-sensitive) Circuit breaker and time budget: a hostile regex is stopped inside the
 -- regex engine by categorize.time_budget; consecutive timeouts open the
 -- breaker; open, calls answer NULL at once and the trigger leaves rows
 -- uncategorized; after the reset timeout one probe decides.

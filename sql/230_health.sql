@@ -1,4 +1,4 @@
--- health(): every check graded against its categorize.health_* thresholds.
+-- (timing-sensitive) health(): every check graded against its categorize.health_* thresholds.
 SET TIME ZONE 'UTC';
 TRUNCATE categorize.categories CASCADE;
 INSERT INTO categorize.categories (id, name) VALUES (1, 'Coffee'), (2, 'Puzzles');
