@@ -561,7 +561,7 @@ categorize_batch_submit(PG_FUNCTION_ARGS)
 	char	   *table;
 	StringInfoData sql;
 	int64		rows_all;
-	int64		rows_todo;
+	int64		rows_pending;
 	int64		job_id;
 	bool		in_caller;
 	BlockNumber nblocks;
@@ -598,12 +598,12 @@ categorize_batch_submit(PG_FUNCTION_ARGS)
 		resetStringInfo(&sql);
 		appendStringInfo(&sql, "SELECT count(*) FROM %s WHERE %s IS NULL",
 						 table, quote_identifier(column));
-		rows_todo = spi_int8(sql.data, 0, NULL, NULL);
+		rows_pending = spi_int8(sql.data, 0, NULL, NULL);
 	}
 	else
-		rows_todo = rows_all;
+		rows_pending = rows_all;
 
-	in_caller = (rows_todo <= cz_sync_batch_rows || nblocks == 0);
+	in_caller = (rows_pending <= cz_sync_batch_rows || nblocks == 0);
 	if (in_caller)
 	{
 		int64		done;
@@ -695,7 +695,7 @@ categorize_batch_submit(PG_FUNCTION_ARGS)
 		values[1] = PG_GETARG_DATUM(1);
 		values[2] = BoolGetDatum(only_uncategorized);
 		values[3] = ObjectIdGetDatum(owner);
-		values[4] = Int64GetDatum(rows_todo);
+		values[4] = Int64GetDatum(rows_pending);
 		values[5] = Int32GetDatum(nchunks);
 		job_id = spi_int8("INSERT INTO categorize.batch_jobs (target, category_column, only_uncategorized,"
 						  " owner, rows_total, chunks_total, settings)"

@@ -581,7 +581,7 @@ load_chunk(ChunkJob *job)
 {
 	Oid			types[2] = {INT8OID, INT4OID};
 	Datum		values[2];
-	bool		todo = false;
+	bool		to_do_chunk = false;
 	MemoryContext oldcxt = CurrentMemoryContext;
 
 	values[0] = Int64GetDatum(job->ref.job_id);
@@ -613,7 +613,7 @@ load_chunk(ChunkJob *job)
 			job->end_block = DatumGetInt64(SPI_getbinval(tup, desc, 6, &isnull));
 			state = SPI_getvalue(tup, desc, 7);
 			job->settings = MemoryContextStrdup(oldcxt, SPI_getvalue(tup, desc, 8));
-			todo = true;
+			to_do_chunk = true;
 			if (strcmp(state, "queued") == 0)
 				SPI_execute_with_args("UPDATE categorize.batch_jobs SET state = 'running',"
 									  " started_at = coalesce(started_at, now())"
@@ -635,10 +635,10 @@ load_chunk(ChunkJob *job)
 		elog(LOG, "categorize batch: skipping chunk %d of job " INT64_FORMAT ": %s",
 			 job->ref.chunk_no, job->ref.job_id, edata->message);
 		FreeErrorData(edata);
-		todo = false;
+		to_do_chunk = false;
 	}
 	PG_END_TRY();
-	return todo;
+	return to_do_chunk;
 }
 
 /*
