@@ -19,6 +19,11 @@
  *	  still pending, run the UPDATE of its ctid range as the job's owner
  *	  (so privileges, row-level security and triggers apply as for that
  *	  role), mark the chunk done, and close the job when it was the last.
+ *	  The submitter's categorize.* session settings (min_confidence,
+ *	  fuzzy_threshold, time_budget, max_alternatives) apply to the chunk's
+ *	  transaction.  While the circuit breaker is open a worker holds its
+ *	  chunk and waits; a chunk during which the breaker opened is rolled
+ *	  back and done again, so rows never get NULL from a short circuit.
  *	  Deadlocks and serialization failures are retried with backoff; any
  *	  other error marks the chunk failed and the worker goes on.  SIGTERM
  *	  ends the worker at the next interrupt check, rolling back the chunk
