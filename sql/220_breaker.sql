@@ -18,10 +18,10 @@ SET categorize.breaker_reset_timeout = '1s';
 SELECT categorize.categorize('Starbucks') AS warm;
 
 -- the budget stops the regex long before it would finish
-SET categorize.time_budget = '20ms';
+SET categorize.time_budget = '200ms';
 SELECT clock_timestamp() AS t0 \gset
 SELECT categorize.categorize(h) AS timed_out FROM hostile h;
-SELECT clock_timestamp() - :'t0'::timestamptz < interval '1 s' AS stopped_early;
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '2 s' AS stopped_early;
 SELECT timeouts, breaker_state, breaker_failures FROM categorize.stats;
 
 -- a success in between resets the consecutive count

@@ -18,6 +18,7 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "batch.h"
 #include "categorize.h"
 
 double		cz_min_confidence = 0.5;
@@ -108,5 +109,6 @@ _PG_init(void)
 
 	define_settings();
 	cz_shmem_init();
+	cz_batch_init();
 	MarkGUCPrefixReserved("categorize");
 }

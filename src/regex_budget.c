@@ -45,6 +45,7 @@ static bool budget_unavailable = false;
 static TimeoutId budget_timeout;
 static pqsigfunc previous_sigint = NULL;
 static uint64 armed_call = 0;	/* cz_deadline_id() the timeout is armed for */
+static uint64 spent_call = 0;	/* cz_deadline_id() whose budget ran out here */
 
 static volatile sig_atomic_t regex_running = false;
 static volatile sig_atomic_t budget_fired = false;
@@ -139,7 +140,10 @@ cz_regexec_budgeted(regex_t *re, pg_wchar *data, int len)
 		int64		left_us = cz_deadline_remaining_us();
 
 		if (left_us <= 0)
+		{
+			spent_call = call;
 			return REG_NOMATCH; /* cz_deadline_passed() says so already */
+		}
 		/* round up: the timer never fires before the budget is spent */
 		enable_timeout_after(budget_timeout, (int) Min((left_us + 999) / 1000, INT_MAX));
 		/* only now: the previous call's timeout can no longer fire */
@@ -149,6 +153,7 @@ cz_regexec_budgeted(regex_t *re, pg_wchar *data, int len)
 	}
 	if (budget_fired)
 	{
+		spent_call = call;
 		cz_deadline_expire();
 		return REG_NOMATCH;
 	}
@@ -170,8 +175,19 @@ cz_regexec_budgeted(regex_t *re, pg_wchar *data, int len)
 	if (budget_fired)
 	{
 		CHECK_FOR_INTERRUPTS();
+		spent_call = call;
 		cz_deadline_expire();
 		return REG_NOMATCH;
 	}
 	return rc;
+}
+
+/*
+ * True once the running call's budget ran out in a regex: the remaining
+ * regexes need not even prepare their text.
+ */
+bool
+cz_regex_budget_spent(void)
+{
+	return spent_call != 0 && spent_call == cz_deadline_id();
 }

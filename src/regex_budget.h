@@ -11,5 +11,6 @@
 #include "regex/regex.h"
 
 extern int	cz_regexec_budgeted(regex_t *re, pg_wchar *data, int len);
+extern bool cz_regex_budget_spent(void);
 
 #endif							/* CZ_REGEX_BUDGET_H */

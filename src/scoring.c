@@ -238,7 +238,7 @@ regex_matches(regex_t *re, const char *text, int len)
 	int			wlen;
 	int			rc;
 
-	if (text == NULL)
+	if (text == NULL || cz_regex_budget_spent())
 		return false;
 	if ((Size) len + 1 > wide_cap)
 	{

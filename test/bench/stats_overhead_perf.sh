@@ -49,11 +49,11 @@ kill -INT $recorder; wait $recorder || true
 
 perf report -i "$scratch/perf.data" --no-children --sort symbol 2>/dev/null \
     | grep -E '^ +[0-9.]+%' > "$scratch/report"
-share() { grep -E "\] ($1)\s*\$" "$scratch/report" | awk '{s += $1} END {printf "%.2f", s}'; }
+share() { grep -E "\] ($1) " "$scratch/report" | awk '{s += $1} END {printf "%.2f", s}'; }
 echo "samples' self time, percent of the backend's CPU over $rows calls:"
 echo "  statistics (cz_stats_record_call):           $(share 'cz_stats_record_call')%"
 echo "  breaker (cz_breaker_allow, cz_breaker_record): $(share 'cz_breaker_allow|cz_breaker_record')%"
 echo "  generation check (cz_cache_generation_changed): $(share 'cz_cache_generation_changed')%"
-echo "  regex time budget (cz_regexec_budgeted, cz_deadline_id, __sigsetjmp): $(share 'cz_regexec_budgeted|cz_deadline_id|__sigsetjmp')%"
+echo "  regex time budget (cz_regexec_budgeted, cz_regex_budget_spent, cz_deadline_id, __sigsetjmp): $(share 'cz_regexec_budgeted|cz_regex_budget_spent|cz_deadline_id|__sigsetjmp')%"
 echo "  top of the profile:"
 head -8 "$scratch/report"
