@@ -59,6 +59,22 @@ SET categorize.fuzzy_threshold = 0;
 SELECT categorize.categorize('x', 'Starbuks') AS fuzzy_off;
 RESET categorize.fuzzy_threshold;
 SELECT categorize.categorize('x', 'Walmart') AS unrelated;
+-- fuzzy matching is a fallback: a name found exactly or as whole words is
+-- not also matched fuzzily against look-alikes
+INSERT INTO categorize.patterns (id, category_id, kind, value, weight)
+    VALUES (150, 5, 'merchant', 'Starbucks Reserves', 3);
+SELECT * FROM show('x', 'Starbucks');
+SELECT * FROM show('x', 'Starbucks Reservs');
+DELETE FROM categorize.patterns WHERE id = 150;
+-- categorize.fuzzy_max_candidates bounds the work of one lookup
+INSERT INTO categorize.patterns (id, category_id, kind, value, weight)
+    SELECT 1000 + g, 2, 'merchant', 'Zqxv Market ' || g, 3 FROM generate_series(1, 300) g;
+SET categorize.fuzzy_max_candidates = 10;
+SELECT cardinality(pattern_ids) AS fuzzy_matches_within_10 FROM show('x', 'Zqxv Markt 7');
+SET categorize.fuzzy_max_candidates = 0;
+SELECT cardinality(pattern_ids) AS fuzzy_matches_all FROM show('x', 'Zqxv Markt 7');
+RESET categorize.fuzzy_max_candidates;
+DELETE FROM categorize.patterns WHERE id > 1000;
 
 -- boosters only strengthen a text match: alone they never decide
 SELECT * FROM show('anything at all', NULL, 10.00, '2026-11-24 10:00');

@@ -23,6 +23,7 @@
 
 double		cz_min_confidence = 0.5;
 double		cz_fuzzy_threshold = 0.5;
+int			cz_fuzzy_max_candidates = 128;
 int			cz_time_budget_ms = 25;
 int			cz_max_alternatives = 5;
 int			cz_breaker_failure_threshold = 5;
@@ -50,6 +51,11 @@ define_settings(void)
 							 "0 turns fuzzy merchant matching off.",
 							 &cz_fuzzy_threshold, 0.5, 0.0, 1.0,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("categorize.fuzzy_max_candidates",
+							"Most trigram postings one fuzzy merchant lookup examines.",
+							"Candidates sharing the query's rarest trigrams come first; 0 examines them all.",
+							&cz_fuzzy_max_candidates, 128, 0, INT_MAX,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("categorize.time_budget",
 							"Longest a single categorization may take before it gives up.",
 							"A call over budget answers NULL and counts as a breaker failure; 0 disables the budget.",

@@ -113,6 +113,7 @@ typedef struct MatchState
 	bool		scanning_merchant;
 	bool		merchant_from_description;
 	bool		filter_users;
+	bool		merchant_found; /* a merchant pattern matched literally */
 } MatchState;
 
 static bool
@@ -133,7 +134,8 @@ pattern_allowed(MatchState *st, CzPattern *pat)
 		(cat_uid == NULL || strcmp(cat_uid, uid) == 0);
 }
 
-static inline void
+/* Record a hit of pattern p; false if the expense's user may not use it. */
+static inline bool
 note_hit(MatchState *st, int32 p, float strength, uint8 method)
 {
 	CzIndex    *ix = st->index;
@@ -141,7 +143,7 @@ note_hit(MatchState *st, int32 p, float strength, uint8 method)
 	if (ix->pattern_stamp[p] != ix->match_stamp)
 	{
 		if (!pattern_allowed(st, &ix->patterns[p]))
-			return;
+			return false;
 		ix->pattern_stamp[p] = ix->match_stamp;
 		ix->pattern_strength[p] = strength;
 		ix->pattern_method[p] = method;
@@ -153,6 +155,7 @@ note_hit(MatchState *st, int32 p, float strength, uint8 method)
 		ix->pattern_strength[p] = strength;
 		ix->pattern_method[p] = method;
 	}
+	return true;
 }
 
 /* Automaton callback: key ends at offset end of the scanned text. */
@@ -194,10 +197,13 @@ literal_hit(void *arg, int32 key, int end)
 				{
 					int			len = cz_ac_key_length(ix->automaton, key);
 
+					bool		used;
+
 					if (end == st->text_len && end - len == 0)
-						note_hit(st, p, S_MERCHANT_EXACT, MB_MERCHANT_EXACT);
+						used = note_hit(st, p, S_MERCHANT_EXACT, MB_MERCHANT_EXACT);
 					else
-						note_hit(st, p, S_MERCHANT_WORDS, MB_MERCHANT_WORDS);
+						used = note_hit(st, p, S_MERCHANT_WORDS, MB_MERCHANT_WORDS);
+					st->merchant_found |= used;
 				}
 				break;
 			case CZ_KIND_REGEX:
@@ -359,8 +365,12 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 		cz_ac_scan(ix->automaton, merch, merch_len, literal_hit, &st);
 	}
 
-	/* 2. fuzzy merchants */
-	if (!st.timed_out && cz_fuzzy_threshold > 0 && cz_trgm_index_docs(ix->trigrams) > 0)
+	/*
+	 * 2. fuzzy merchants: a fallback for names not found as such, so only
+	 * when no merchant pattern matched exactly or as whole words
+	 */
+	if (!st.timed_out && !st.merchant_found && cz_fuzzy_threshold > 0 &&
+		cz_trgm_index_docs(ix->trigrams) > 0)
 	{
 		const char *q = merch_len > 0 ? merch : desc;
 		int			qlen = merch_len > 0 ? merch_len : desc_len;
@@ -372,6 +382,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 			trgm_buf = grow(trgm_buf, &trgm_cap, CZ_TRGM_MAX(qlen), sizeof(uint32));
 			nq = cz_trgm_extract(q, qlen, trgm_buf);
 			cz_trgm_search(ix->trigrams, trgm_buf, nq, (float) cz_fuzzy_threshold,
+						   cz_fuzzy_max_candidates,
 						   fuzzy_hit, &st);
 		}
 	}

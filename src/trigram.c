@@ -492,8 +492,9 @@ cz_trgm_index_docs(const CzTrgmIndex *index)
  */
 void
 cz_trgm_search(CzTrgmIndex *idx, const uint32 *query, int nquery,
-			   float threshold, CzTrgmHitFn hit, void *arg)
+			   float threshold, int max_candidates, CzTrgmHitFn hit, void *arg)
 {
+	int			examined = 0;
 	TrgmSlot	local[64];
 	TrgmSlot   *lists;
 	int			min_common,
@@ -573,6 +574,9 @@ cz_trgm_search(CzTrgmIndex *idx, const uint32 *query, int nquery,
 			int			common;
 			float		sim;
 
+			/* bounded work: the rarest trigrams' candidates come first */
+			if (max_candidates > 0 && examined++ >= max_candidates)
+				goto done;
 			if (idx->stamp[d] == idx->current_stamp)
 				continue;
 			idx->stamp[d] = idx->current_stamp;

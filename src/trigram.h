@@ -34,10 +34,12 @@ typedef bool (*CzTrgmHitFn) (void *arg, int32 doc, float similarity);
 /*
  * Report every document whose similarity to the query is at least
  * threshold (> 0).  Only documents sharing a trigram with the query
- * among the rarest of both are looked at.
+ * among the rarest of both are looked at; with max_candidates > 0, at most
+ * that many postings are examined, the rarest trigrams' first (0: no limit).
  */
 extern void cz_trgm_search(CzTrgmIndex *index, const uint32 *query, int nquery,
-						   float threshold, CzTrgmHitFn hit, void *arg);
+						   float threshold, int max_candidates,
+						   CzTrgmHitFn hit, void *arg);
 
 extern int	cz_trgm_index_docs(const CzTrgmIndex *index);
 

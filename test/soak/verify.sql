@@ -6,6 +6,7 @@
 -- categorized under the set its statement saw or an adjacent one (a
 -- commit racing with the statement start); never anything else
 CREATE TABLE soak.replay (id bigint, version bigint, category_id bigint);
+CREATE INDEX ON soak.expenses (pattern_version);
 DO $$
 DECLARE
     v record;
@@ -20,6 +21,8 @@ BEGIN
              WHERE e.pattern_version BETWEEN v.version - 1 AND v.version + 1;
     END LOOP;
 END $$;
+CREATE INDEX ON soak.replay (id);
+ANALYZE soak.replay;
 
 SELECT count(*) AS rows_inserted,
        count(*) FILTER (WHERE EXISTS (
