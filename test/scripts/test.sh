@@ -8,9 +8,10 @@
 # PostgreSQL installation with the extension installed into it (PostgreSQL
 # finds share/ and lib/ relative to its binaries), so the checkout stays
 # clean and nothing system-wide is touched beyond the packages.
-# Then the regression suite once more under valgrind (test/scripts/valgrind.sh).
+# Then the soak test (test/soak/run.sh) and the regression suite once more
+# under valgrind (test/scripts/valgrind.sh).
 # Extra arguments go to make installcheck (e.g. REGRESS=... PROVE_TESTS=...)
-# and skip the valgrind stage.
+# and skip those two stages (as do SKIP_SOAK=1 and SKIP_VALGRIND=1).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bash "$root/test/scripts/deps.sh"
@@ -38,6 +39,13 @@ if [ $status -ne 0 ]; then
     for f in tmp_check/log/regress_log_*; do
         [ -f "$f" ] && { echo "=== $f (tail)"; tail -n 80 "$f"; }
     done
+fi
+
+# The soak test: 32 clients through the trigger for 60 s while patterns
+# change and a batch job runs (test/soak/run.sh).
+if [ $status -eq 0 ] && [ -z "${SKIP_SOAK:-}" ] && [ $# -eq 0 ]; then
+    echo "=== soak"
+    bash "$root/test/soak/run.sh" || status=$?
 fi
 
 # The regression suite again with every server process under valgrind
