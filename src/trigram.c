@@ -210,28 +210,6 @@ count_common_bounded(const uint32 *a, int na, const uint32 *b, int nb, int need)
 	return c;
 }
 
-static inline int
-count_common(const uint32 *a, int na, const uint32 *b, int nb)
-{
-	int			i = 0,
-				j = 0,
-				c = 0;
-
-	while (i < na && j < nb)
-	{
-		if (a[i] == b[j])
-		{
-			c++;
-			i++;
-			j++;
-		}
-		else if (a[i] < b[j])
-			i++;
-		else
-			j++;
-	}
-	return c;
-}
 
 float
 cz_trgm_similarity(const uint32 *a, int na, const uint32 *b, int nb)
@@ -240,7 +218,7 @@ cz_trgm_similarity(const uint32 *a, int na, const uint32 *b, int nb)
 
 	if (na == 0 || nb == 0)
 		return 0.0f;
-	c = count_common(a, na, b, nb);
+	c = count_common_bounded(a, na, b, nb, 0);
 	return (float) c / (float) (na + nb - c);
 }
 

@@ -578,6 +578,23 @@ end_xact(bool commit)
 }
 
 /*
+ * In a PG_CATCH block: take the error out of the error state and abort the
+ * chunk's transaction.  Returns the error, allocated in cxt.
+ */
+static ErrorData *
+abort_xact_with_error(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return edata;
+}
+
+/*
  * Read the job of a chunk and mark the job running.  False if the chunk
  * is no longer to be done.
  */
@@ -629,13 +646,8 @@ load_chunk(ChunkJob *job)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData  *edata = abort_xact_with_error(oldcxt);
 
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		AbortCurrentTransaction();
-		pgstat_report_activity(STATE_IDLE, NULL);
 		/* e.g. the extension was dropped meanwhile */
 		elog(LOG, "categorize batch: skipping chunk %d of job " INT64_FORMAT ": %s",
 			 job->ref.chunk_no, job->ref.job_id, edata->message);
@@ -775,13 +787,8 @@ run_chunk(const ChunkJob *job, ErrorData **error)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData  *edata = abort_xact_with_error(oldcxt);
 
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		AbortCurrentTransaction();
-		pgstat_report_activity(STATE_IDLE, NULL);
 		*error = edata;
 		if (edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
 			edata->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE ||

@@ -19,13 +19,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pg initdb -D "$scratch/data" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
-cat >> "$scratch/data/postgresql.conf" <<CONF
-shared_preload_libraries = 'categorize'
-port = $port
-unix_socket_directories = '$scratch'
-listen_addresses = ''
-CONF
-pg pg_ctl -D "$scratch/data" -l "$scratch/server.log" -w start >/dev/null
+start_cluster "$scratch/data" "$scratch" "$port"
 runuser -u postgres -- "$PGBIN/psql" -X -q -h "$scratch" -p "$port" -d postgres \
     -f "$root/test/scripts/demo.sql"

@@ -16,3 +16,21 @@ private_install() {
     PGBIN="$scratch/pg/usr/lib/postgresql/15/bin"
     export PGBIN
 }
+
+# start_cluster DATADIR SOCKETDIR PORT [postgresql.conf lines...]: a
+# throwaway cluster run by the postgres OS user with categorize preloaded,
+# reachable only through a Unix socket in SOCKETDIR; its log is
+# DATADIR/../server.log.  Needs PGBIN (private_install).
+start_cluster() {
+    local data=$1 sock=$2 port=$3
+    shift 3
+    runuser -u postgres -- "$PGBIN/initdb" -D "$data" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    {
+        echo "shared_preload_libraries = 'categorize'"
+        echo "port = $port"
+        echo "unix_socket_directories = '$sock'"
+        echo "listen_addresses = ''"
+        printf '%s\n' "$@"
+    } >> "$data/postgresql.conf"
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$data" -l "$(dirname "$data")/server.log" -w start >/dev/null
+}

@@ -29,21 +29,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-run "$PGBIN/initdb" -D "$scratch/data" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
-cat >> "$scratch/data/postgresql.conf" <<CONF
-shared_preload_libraries = 'categorize'
-port = $port
-unix_socket_directories = '$scratch'
-listen_addresses = ''
-max_connections = 100
-max_worker_processes = 16
-categorize.max_workers = 2
-categorize.batch_chunk_rows = 20000
-# 32 clients on 2 cores: wall-clock waits for a CPU are not categorization time
-categorize.time_budget = 1000
-CONF
-run "$PGBIN/pg_ctl" -D "$scratch/data" -l "$scratch/server.log" -w start >/dev/null
-
+start_cluster "$scratch/data" "$scratch" "$port" \
+    "max_connections = 100" "max_worker_processes = 16" \
+    "categorize.max_workers = 2" "categorize.batch_chunk_rows = 20000" \
+    "# 32 clients on 2 cores: wall-clock waits for a CPU are not categorization time" \
+    "categorize.time_budget = 1000"
 psql_ -f "$root/test/soak/setup.sql" >/dev/null
 psql_ -c "SELECT categorize.stats_reset()" >/dev/null
 job=$(psql_ -At -c "CALL categorize.batch('soak.backlog'::regclass)" | tail -1)
