@@ -412,7 +412,14 @@ cz_batch_supervisor_main(Datum arg)
 						 1000L, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
-	proc_exit(0);
+
+	/*
+	 * Exit code 1: the postmaster starts us again after bgw_restart_time
+	 * (code 0 would unregister the supervisor for good, and a terminated
+	 * supervisor would leave pending chunks waiting until a restart).  In a
+	 * shutdown nothing is restarted anyway.
+	 */
+	proc_exit(1);
 }
 
 /* ---------------------------------------------------------------------

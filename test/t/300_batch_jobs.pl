@@ -1,7 +1,7 @@
 # Batch jobs on background workers: a multi-chunk job with two workers
 # finishes with every row categorized and rows_done exact; jobs resume
-# after a fast shutdown, an immediate shutdown and a worker killed with
-# SIGKILL; cancel stops a job and keeps committed chunks; a full queue
+# after a fast shutdown, an immediate shutdown, a worker killed with
+# SIGKILL and the supervisor terminated or killed; cancel stops a job and keeps committed chunks; a full queue
 # refuses new work at once; privileges, NOLOGIN roles and row-level
 # security apply as for the submitting role.
 #
@@ -107,10 +107,18 @@ is($node->safe_psql('postgres', q{SELECT queued_chunks || '/' || reserved_chunks
    '0/0', 'queue empty afterwards');
 
 # ---- resume after a fast shutdown, an immediate shutdown, a worker killed ----
-for my $case ('fast', 'immediate', 'kill9')
+# each chunk's UPDATE takes at least 0.2 s, so a job of 20 chunks is still
+# running when the fault hits, however fast the machine
+$node->safe_psql('postgres', q{
+	CREATE FUNCTION slow_chunk() RETURNS trigger LANGUAGE plpgsql
+	AS $$ BEGIN PERFORM pg_sleep(0.2); RETURN NULL; END $$;
+});
+for my $case ('fast', 'immediate', 'kill9', 'supervisor_term', 'supervisor_kill9')
 {
 	my $table = "resume_$case";
 	$node->safe_psql('postgres', "SELECT make_expenses('$table', $rows)");
+	$node->safe_psql('postgres',
+		"CREATE TRIGGER slow BEFORE UPDATE ON $table FOR EACH STATEMENT EXECUTE FUNCTION slow_chunk()");
 	my $job = submit($table);
 	my $done_before = wait_progress($job);
 	if ($case eq 'kill9')
@@ -121,6 +129,18 @@ for my $case ('fast', 'immediate', 'kill9')
 		kill 'KILL', $pid;
 		# the postmaster restarts every process; wait until it is back
 		$node->poll_query_until('postgres', 'SELECT true') or die 'server did not come back';
+	}
+	elsif ($case =~ /^supervisor_(term|kill9)$/)
+	{
+		my $signal = $1 eq 'term' ? 'TERM' : 'KILL';
+		my $supervisor = q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'categorize batch supervisor'};
+		my $pid = $node->safe_psql('postgres', $supervisor);
+		ok($pid =~ /^\d+$/, "$case: the supervisor is running");
+		kill $signal, $pid;
+		# SIGTERM: it restarts itself (bgw_restart_time); SIGKILL: crash restart
+		$node->poll_query_until('postgres',
+			"SELECT count(*) = 1 AND min(pid) <> $pid FROM pg_stat_activity WHERE backend_type = 'categorize batch supervisor'")
+		  or die "$case: no new supervisor";
 	}
 	else
 	{
