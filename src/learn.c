@@ -37,7 +37,7 @@
  *	  "Distinctive words" are the normalized words that are not bank
  *	  boilerplate (POS, PURCHASE, CHECKCARD, processor prefixes such as
  *	  SQ, TST, PAYPAL), not numbers or anything with a digit (card
- *	  numbers, dates, store numbers), not masked digits (XXXX), not stop
+ *	  numbers, dates, store numbers), not masked card digits (runs of X), not stop
  *	  words, and not US state codes; words the feedback log has already
  *	  seen with >= 3 different categories (city names, ambiguous
  *	  merchants) are not distinctive either.  The merchant pattern made
