@@ -37,9 +37,9 @@
  *	  "Distinctive words" are the normalized words that are not bank
  *	  boilerplate (POS, PURCHASE, CHECKCARD, processor prefixes such as
  *	  SQ, TST, PAYPAL), not numbers or anything with a digit (card
- *	  numbers, dates, store numbers), not masked card digits (runs of X), not stop
- *	  words, and not US state codes; words the feedback log has already
- *	  seen with >= 3 different categories (city names, ambiguous
+ *	  numbers, dates, store numbers), not masked card digits (runs of X),
+ *	  not stop words, and not US state codes; words the feedback log has
+ *	  already seen with >= 3 different categories (city names, ambiguous
  *	  merchants) are not distinctive either.  The merchant pattern made
  *	  from a description is its first run of distinctive words (at most
  *	  3), so "SQ *BLUE BOTTLE COFFEE #12 OAKLAND CA" teaches "blue bottle
