@@ -131,6 +131,8 @@ extern CzColumnMap *cz_column_map(TupleDesc tupdesc, MemoryContext cxt,
 								  CzColumnMap *previous);
 extern void cz_expense_from_tuple(CzColumnMap *map, HeapTuple tuple,
 								  TupleDesc tupdesc, CzExpense *expense);
+extern void cz_column_map_values(CzColumnMap *map, Datum **values,
+								 bool **isnull);
 extern void cz_expense_from_values(CzExpense *expense, text *description,
 								   text *merchant, Datum amount, Oid amount_type,
 								   Datum when, Oid when_type);
@@ -181,5 +183,6 @@ extern bool cz_deadline_passed(void);
 extern int64 cz_deadline_remaining_us(void);	/* -1: no budget running */
 extern uint64 cz_deadline_id(void); /* 0: no budget running */
 extern void cz_deadline_expire(void);
+extern bool cz_deadline_expired(void);	/* cz_deadline_expire() was called */
 
 #endif							/* CATEGORIZE_H */

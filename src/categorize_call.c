@@ -79,6 +79,13 @@ cz_deadline_id(void)
 	return Max(INSTR_TIME_GET_MICROSEC(deadline_start), 1);
 }
 
+/* A regex ran out of the running call's budget (no clock read). */
+bool
+cz_deadline_expired(void)
+{
+	return deadline_active && deadline_budget_ms < 0;
+}
+
 /* The running call's budget is spent (a regex ran out of it). */
 void
 cz_deadline_expire(void)
@@ -187,19 +194,36 @@ cz_categorize_guarded(CzExpense *expense, CzResult *result, bool never_throw)
 	if (rebuilt)
 		build_failure_warned = false;
 
-	/* the budget covers matching, not the index build */
+	/*
+	 * The budget covers matching, not an index build: the clock is read
+	 * again only after one.  Matching reads it on long texts and between
+	 * regexes; the end of the call is checked against it here.
+	 */
 	if (cz_time_budget_ms > 0)
 	{
-		INSTR_TIME_SET_CURRENT(deadline_start);
+		if (rebuilt || never_throw)
+			INSTR_TIME_SET_CURRENT(deadline_start);
+		else
+			deadline_start = start;
 		deadline_budget_ms = cz_time_budget_ms;
 		deadline_active = true;
 	}
 
 	PG_TRY();
 	{
+		bool		over_budget = false;
+
 		cz_match(index, expense, result, Max(cz_max_alternatives, 1));
+		INSTR_TIME_SET_CURRENT(end);
+		if (deadline_active)
+		{
+			instr_time	spent = end;
+
+			INSTR_TIME_SUBTRACT(spent, deadline_start);
+			over_budget = INSTR_TIME_GET_MILLISEC(spent) > deadline_budget_ms;
+		}
 		deadline_active = false;
-		if (result->timed_out)
+		if (result->timed_out || over_budget)
 			outcome = CZ_OUTCOME_TIMEOUT;
 		else if (result->ncandidates > 0 &&
 				 result->candidates[0].confidence >= cz_min_confidence)
@@ -226,13 +250,13 @@ cz_categorize_guarded(CzExpense *expense, CzResult *result, bool never_throw)
 		FreeErrorData(edata);
 		memset(result, 0, sizeof(CzResult));
 		outcome = CZ_OUTCOME_ERROR;
+		INSTR_TIME_SET_CURRENT(end);
 	}
 	PG_END_TRY();
 
 	if (outcome == CZ_OUTCOME_TIMEOUT)
 		memset(result, 0, sizeof(CzResult));
 
-	INSTR_TIME_SET_CURRENT(end);
 	INSTR_TIME_SUBTRACT(end, start);
 	cz_breaker_record(outcome != CZ_OUTCOME_ERROR && outcome != CZ_OUTCOME_TIMEOUT);
 	cz_stats_record_call(outcome, (int64) INSTR_TIME_GET_MICROSEC(end), !rebuilt);

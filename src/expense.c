@@ -51,6 +51,9 @@ struct CzColumnMap
 	Oid			type[NUM_FIELDS];	/* base type */
 	bool		use_output[NUM_FIELDS]; /* text via the output function */
 	FmgrInfo	out[NUM_FIELDS];
+	/* heap_deform_tuple output, reused for every row */
+	Datum	   *values;
+	bool	   *isnull;
 };
 
 static const char *const field_names[NUM_FIELDS][2] = {
@@ -162,6 +165,8 @@ cz_column_map(TupleDesc tupdesc, MemoryContext cxt, CzColumnMap *previous)
 			}
 		}
 	}
+	map->values = MemoryContextAlloc(cxt, sizeof(Datum) * Max(tupdesc->natts, 1));
+	map->isnull = MemoryContextAlloc(cxt, sizeof(bool) * Max(tupdesc->natts, 1));
 	return map;
 }
 
@@ -185,55 +190,56 @@ field_text(CzColumnMap *map, ExpenseField f, Datum d, int *len)
 	}
 }
 
+/*
+ * The row is deformed once (heap_deform_tuple walks it a single time, where
+ * a heap_getattr per field would walk it again past every variable-width
+ * column for each field).
+ */
 void
 cz_expense_from_tuple(CzColumnMap *map, HeapTuple tuple, TupleDesc tupdesc,
 					  CzExpense *e)
 {
-	Datum		d;
-	bool		isnull;
+	Datum	   *values = map->values;
+	bool	   *isnull = map->isnull;
+	AttrNumber	a;
 
+	Assert(tupdesc == map->tupdesc);
 	memset(e, 0, sizeof(CzExpense));
+	heap_deform_tuple(tuple, tupdesc, values, isnull);
 
-	if (map->attnum[FIELD_DESCRIPTION])
+	if ((a = map->attnum[FIELD_DESCRIPTION]) != 0 && !isnull[a - 1])
+		e->description = field_text(map, FIELD_DESCRIPTION, values[a - 1],
+									&e->description_len);
+	if ((a = map->attnum[FIELD_MERCHANT]) != 0 && !isnull[a - 1])
+		e->merchant = field_text(map, FIELD_MERCHANT, values[a - 1], &e->merchant_len);
+	if ((a = map->attnum[FIELD_AMOUNT]) != 0 && !isnull[a - 1])
 	{
-		d = heap_getattr(tuple, map->attnum[FIELD_DESCRIPTION], tupdesc, &isnull);
-		if (!isnull)
-			e->description = field_text(map, FIELD_DESCRIPTION, d, &e->description_len);
+		e->amount_type = map->type[FIELD_AMOUNT];
+		e->amount = values[a - 1];
 	}
-	if (map->attnum[FIELD_MERCHANT])
+	if ((a = map->attnum[FIELD_WHEN]) != 0 && !isnull[a - 1])
 	{
-		d = heap_getattr(tuple, map->attnum[FIELD_MERCHANT], tupdesc, &isnull);
-		if (!isnull)
-			e->merchant = field_text(map, FIELD_MERCHANT, d, &e->merchant_len);
+		e->when_type = map->type[FIELD_WHEN];
+		e->when = values[a - 1];
 	}
-	if (map->attnum[FIELD_AMOUNT])
+	if ((a = map->attnum[FIELD_USER]) != 0 && !isnull[a - 1])
 	{
-		d = heap_getattr(tuple, map->attnum[FIELD_AMOUNT], tupdesc, &isnull);
-		if (!isnull)
-		{
-			e->amount_type = map->type[FIELD_AMOUNT];
-			e->amount = d;
-		}
+		e->user_type = map->type[FIELD_USER];
+		e->user = values[a - 1];
+		e->user_out = map->use_output[FIELD_USER] ? &map->out[FIELD_USER] : NULL;
 	}
-	if (map->attnum[FIELD_WHEN])
-	{
-		d = heap_getattr(tuple, map->attnum[FIELD_WHEN], tupdesc, &isnull);
-		if (!isnull)
-		{
-			e->when_type = map->type[FIELD_WHEN];
-			e->when = d;
-		}
-	}
-	if (map->attnum[FIELD_USER])
-	{
-		d = heap_getattr(tuple, map->attnum[FIELD_USER], tupdesc, &isnull);
-		if (!isnull)
-		{
-			e->user_type = map->type[FIELD_USER];
-			e->user = d;
-			e->user_out = map->use_output[FIELD_USER] ? &map->out[FIELD_USER] : NULL;
-		}
-	}
+}
+
+/*
+ * Every column of the row last read by cz_expense_from_tuple() with this
+ * map, deformed (valid until the next row; callers may change them, e.g.
+ * to form a modified row).
+ */
+void
+cz_column_map_values(CzColumnMap *map, Datum **values, bool **isnull)
+{
+	*values = map->values;
+	*isnull = map->isnull;
 }
 
 void

@@ -10,7 +10,8 @@
  *	  checks invariants that must hold for any input:
  *	    - cz_normalize: output no longer than input + 2, padded, no upper
  *	      case ASCII, no punctuation, single spaces, and idempotent;
- *	    - cz_trgm_extract: sorted, unique, bounded; a text is fully similar
+ *	    - cz_trgm_extract: sorted, unique, bounded, the single-byte fast
+ *	      path equal to the generic extraction; a text is fully similar
  *	      to itself;
  *	    - the automaton: built from random keys (enough of them, in some
  *	      iterations, for states beyond the dense rows), every occurrence it
@@ -238,7 +239,16 @@ categorize_fuzz_engine(PG_FUNCTION_ARGS)
 					FUZZ_FAIL("trigrams not sorted and unique");
 			if (cz_trgm_similarity(t, nt, t, nt) != 1.0f)
 				FUZZ_FAIL("text not fully similar to itself");
-			checks += 2;
+			{
+				uint32	   *fast = palloc(sizeof(uint32) * CZ_TRGM_MAX(n));
+				uint32	   *generic = palloc(sizeof(uint32) * CZ_TRGM_MAX(n));
+				int			nf = cz_trgm_extract_all(out, n, fast);
+				int			ng = cz_trgm_extract_generic(out, n, generic);
+
+				if (nf != ng || memcmp(fast, generic, sizeof(uint32) * nf) != 0)
+					FUZZ_FAIL("fast trigram extraction differs from the generic one");
+			}
+			checks += 3;
 		}
 
 		/* automaton against a naive search */

@@ -380,7 +380,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 			int			nq;
 
 			trgm_buf = grow(trgm_buf, &trgm_cap, CZ_TRGM_MAX(qlen), sizeof(uint32));
-			nq = cz_trgm_extract(q, qlen, trgm_buf);
+			nq = cz_trgm_extract_all(q, qlen, trgm_buf);
 			cz_trgm_search(ix->trigrams, trgm_buf, nq, (float) cz_fuzzy_threshold,
 						   cz_fuzzy_max_candidates,
 						   fuzzy_hit, &st);
@@ -404,7 +404,8 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 			note_hit(&st, p, S_REGEX, MB_REGEX);
 	}
 
-	if (st.timed_out || cz_deadline_passed())
+	/* the caller checks the clock at the end of the call */
+	if (st.timed_out || cz_deadline_expired())
 	{
 		result->timed_out = true;
 		return;

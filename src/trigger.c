@@ -157,14 +157,12 @@ categorize_trigger(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TriggerCache *cache;
 	HeapTuple	tuple;
+	HeapTuple	newtuple;
 	TupleDesc	tupdesc;
-	bool		isnull;
 	CzExpense	e;
 	CzResult	result;
-	int			cols[2];
-	Datum		values[2];
-	bool		nulls[2] = {false, false};
-	int			ncols = 0;
+	Datum	   *values;
+	bool	   *isnull;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -183,23 +181,30 @@ categorize_trigger(PG_FUNCTION_ARGS)
 	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
 
-	(void) heap_getattr(tuple, cache->category_att, tupdesc, &isnull);
-	if (!isnull)
+	/* one pass over the row: the expense, and every column to rebuild it */
+	cz_expense_from_tuple(cache->map, tuple, tupdesc, &e);
+	cz_column_map_values(cache->map, &values, &isnull);
+	if (!isnull[cache->category_att - 1])
 		return PointerGetDatum(tuple);	/* set by the user: keep it */
 
-	cz_expense_from_tuple(cache->map, tuple, tupdesc, &e);
 	if (cz_categorize_guarded(&e, &result, true) != CZ_OUTCOME_CATEGORIZED)
 		return PointerGetDatum(tuple);
 
-	if (!category_datum(cache->category_type, result.candidates[0].category_id, &values[0]))
+	if (!category_datum(cache->category_type, result.candidates[0].category_id,
+						&values[cache->category_att - 1]))
 		return PointerGetDatum(tuple);
-	cols[ncols++] = cache->category_att;
+	isnull[cache->category_att - 1] = false;
 	if (cache->confidence_att)
 	{
-		values[ncols] = confidence_datum(cache->confidence_type,
-										 result.candidates[0].confidence);
-		cols[ncols++] = cache->confidence_att;
+		values[cache->confidence_att - 1] =
+			confidence_datum(cache->confidence_type, result.candidates[0].confidence);
+		isnull[cache->confidence_att - 1] = false;
 	}
-	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, tupdesc, ncols, cols,
-													 values, nulls));
+
+	/* as heap_modify_tuple() does, without deforming the row again */
+	newtuple = heap_form_tuple(tupdesc, values, isnull);
+	newtuple->t_data->t_ctid = tuple->t_data->t_ctid;
+	newtuple->t_self = tuple->t_self;
+	newtuple->t_tableOid = tuple->t_tableOid;
+	return PointerGetDatum(newtuple);
 }

@@ -43,11 +43,17 @@ typedef struct TrgmSlot
 	uint32		nprefix;		/* documents holding it in their prefix */
 } TrgmSlot;
 
-/* A document listed under one of its prefix trigrams, at position pos. */
+/*
+ * A document listed under one of its prefix trigrams, at position pos,
+ * with its trigram count, so the size and position filters run on the
+ * posting alone.  Both saturate at PG_UINT16_MAX, which only weakens the
+ * filters (a saturated size is looked up in doc_start).
+ */
 typedef struct PrefixPosting
 {
 	int32		doc;
-	int32		pos;
+	uint16		pos;
+	uint16		ntrgms;
 } PrefixPosting;
 
 struct CzTrgmIndex
@@ -74,14 +80,14 @@ trgm_hash(uint32 t)
 	return murmurhash32(t);
 }
 
-static int
-cmp_uint32(const void *a, const void *b)
-{
-	uint32		x = *(const uint32 *) a;
-	uint32		y = *(const uint32 *) b;
-
-	return (x > y) - (x < y);
-}
+/* sort_uint32(): an inlined sort of plain integers */
+#define ST_SORT sort_uint32
+#define ST_ELEMENT_TYPE uint32
+#define ST_COMPARE(a, b) ((*(a) > *(b)) - (*(a) < *(b)))
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /* Sort and deduplicate; returns the new length. */
 static int
@@ -104,7 +110,7 @@ sort_unique(uint32 *v, int n)
 		}
 	}
 	else
-		qsort(v, n, sizeof(uint32), cmp_uint32);
+		sort_uint32(v, n);
 	for (i = 1, j = 0; i < n; i++)
 		if (v[i] != v[j])
 			v[++j] = v[i];
@@ -139,8 +145,13 @@ make_trigram(const unsigned char *c0, int l0, const unsigned char *c1, int l1,
 	return hash_bytes(buf, l0 + l1 + l2) | 0x80000000;
 }
 
-int
-cz_trgm_extract(const char *norm, int len, uint32 *out)
+/*
+ * Every trigram of normalized text, in text order, duplicates included;
+ * words of single-byte characters take a fast path unless generic_only
+ * (the fuzzer compares both).
+ */
+static int
+extract_all(const char *norm, int len, uint32 *out, bool generic_only)
 {
 	const unsigned char *p = (const unsigned char *) norm;
 	const unsigned char *end = p + len;
@@ -158,6 +169,27 @@ cz_trgm_extract(const char *norm, int len, uint32 *out)
 			p++;
 		if (p >= end)
 			break;
+
+		/* a word of single-byte characters: roll the packed trigram */
+		{
+			const unsigned char *w = p;
+			unsigned char high = 0;
+
+			while (w < end && *w != ' ')
+				high |= *w++;
+			if (high < 0x80 && !generic_only)
+			{
+				uint32		window = (' ' << 8) | ' ';
+
+				for (; p < w; p++)
+				{
+					window = ((window << 8) | *p) & 0xFFFFFF;
+					out[n++] = window;
+				}
+				out[n++] = ((window << 8) | ' ') & 0xFFFFFF;
+				continue;
+			}
+		}
 
 		/* the two leading pad characters */
 		prev2 = &space;
@@ -178,12 +210,31 @@ cz_trgm_extract(const char *norm, int len, uint32 *out)
 		/* the trailing pad */
 		out[n++] = make_trigram(prev2, l2, prev1, l1, &space, 1);
 	}
-	return sort_unique(out, n);
+	return n;
+}
+
+int
+cz_trgm_extract_all(const char *norm, int len, uint32 *out)
+{
+	return extract_all(norm, len, out, false);
+}
+
+int
+cz_trgm_extract_generic(const char *norm, int len, uint32 *out)
+{
+	return extract_all(norm, len, out, true);
+}
+
+int
+cz_trgm_extract(const char *norm, int len, uint32 *out)
+{
+	return sort_unique(out, extract_all(norm, len, out, false));
 }
 
 /*
  * Common elements of two sorted sets, or some number below need as soon as
- * need can no longer be reached.
+ * need can no longer be reached.  The merge steps are branch-free: which
+ * side advances is data, not a branch to mispredict.
  */
 static inline int
 count_common_bounded(const uint32 *a, int na, const uint32 *b, int nb, int need)
@@ -194,18 +245,14 @@ count_common_bounded(const uint32 *a, int na, const uint32 *b, int nb, int need)
 
 	while (i < na && j < nb)
 	{
-		if (c + Min(na - i, nb - j) < need)
+		uint32		x = a[i];
+		uint32		y = b[j];
+
+		c += (x == y);
+		i += (x <= y);
+		j += (y <= x);
+		if (unlikely(c + Min(na - i, nb - j) < need))
 			return c;
-		if (a[i] == b[j])
-		{
-			c++;
-			i++;
-			j++;
-		}
-		else if (a[i] < b[j])
-			i++;
-		else
-			j++;
 	}
 	return c;
 }
@@ -353,7 +400,9 @@ prepare_prefixes(CzTrgmIndex *idx, float t)
 				PrefixPosting *pp = &idx->prefix_postings[slot->start + slot->nprefix++];
 
 				pp->doc = doc;
-				pp->pos = j;
+				pp->pos = (uint16) Min(j, PG_UINT16_MAX);
+				pp->ntrgms = (uint16) Min(idx->doc_start[doc + 1] - idx->doc_start[doc],
+										  PG_UINT16_MAX);
 			}
 		}
 		pfree(plen);
@@ -461,6 +510,97 @@ cz_trgm_index_docs(const CzTrgmIndex *index)
 }
 
 /*
+ * The query's trigrams as a small open-addressing set, so verifying a
+ * candidate costs one probe per document trigram instead of a merge of
+ * both sets (whose compare branch mispredicts about every other step).
+ * Trigram 0 cannot occur (text holds no NUL bytes, hashed trigrams have
+ * the top bit set), so 0 marks an empty slot.
+ */
+#define QSET_MAX_BITS	12
+
+/* A query trigram's prefix postings, with its rank in the global order. */
+typedef struct QueryList
+{
+	uint64		rank;			/* document frequency << 32 | trigram */
+	uint32		start;
+	uint32		nprefix;
+} QueryList;
+
+typedef struct QuerySet
+{
+	uint32		mask;
+	int			shift;
+	uint32	   *slots;
+} QuerySet;
+
+static inline uint32
+qset_home(const QuerySet *qs, uint32 t)
+{
+	return (t * 0x9E3779B1u) >> qs->shift;
+}
+
+/*
+ * Fill qs (slots has room for 1 << QSET_MAX_BITS) with the query's
+ * trigrams, dropping duplicates from query in place (*nquery shrinks);
+ * false, with query untouched, if there are too many.
+ */
+static bool
+qset_build(QuerySet *qs, uint32 *slots, uint32 *query, int *nquery)
+{
+	int			bits = 6;
+	int			i,
+				n = 0;
+
+	while ((1 << bits) < 4 * *nquery)
+		bits++;
+	if (bits > QSET_MAX_BITS)
+		return false;
+	qs->mask = (1u << bits) - 1;
+	qs->shift = 32 - bits;
+	qs->slots = slots;
+	memset(slots, 0, sizeof(uint32) << bits);
+	for (i = 0; i < *nquery; i++)
+	{
+		uint32		t = query[i];
+		uint32		h = qset_home(qs, t);
+
+		while (slots[h] != 0 && slots[h] != t)
+			h = (h + 1) & qs->mask;
+		if (slots[h] == 0)
+		{
+			slots[h] = t;
+			query[n++] = t;
+		}
+	}
+	*nquery = n;
+	return true;
+}
+
+/*
+ * Trigrams of doc also in the query set, or some number below need as
+ * soon as need can no longer be reached.
+ */
+static inline int
+qset_count_common(const QuerySet *qs, const uint32 *doc, int nd, int need)
+{
+	int			c = 0;
+	int			k;
+
+	for (k = 0; k < nd; k++)
+	{
+		uint32		t = doc[k];
+		uint32		h = qset_home(qs, t);
+
+		while (qs->slots[h] != 0 && qs->slots[h] != t)
+			h = (h + 1) & qs->mask;
+		c += (qs->slots[h] == t);
+		if (unlikely(c + (nd - k - 1) < need))
+			break;
+	}
+	return c;
+}
+
+/*
  * Prefix filtering on both sides: with trigrams ordered rarest first
  * (document frequency, then value), a document at similarity >= t shares
  * with the query a trigram that lies in the query's first
@@ -469,12 +609,18 @@ cz_trgm_index_docs(const CzTrgmIndex *index)
  * then verified by merging the two sorted sets.
  */
 void
-cz_trgm_search(CzTrgmIndex *idx, const uint32 *query, int nquery,
+cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 			   float threshold, int max_candidates, CzTrgmHitFn hit, void *arg)
 {
 	int			examined = 0;
-	TrgmSlot	local[64];
-	TrgmSlot   *lists;
+	uint32		qset_slots[1 << QSET_MAX_BITS];
+	QuerySet	qset = {0};
+	bool		use_qset;
+	double		need_factor;
+	QueryList	local[64];
+	QueryList  *lists;
+	int			nzero,
+				nlists;
 	int			min_common,
 				nprefix,
 				min_size,
@@ -487,6 +633,11 @@ cz_trgm_search(CzTrgmIndex *idx, const uint32 *query, int nquery,
 	if (nquery == 0 || idx->ndocs == 0 || threshold <= 0.0f)
 		return;
 
+	/* a set of distinct trigrams: hashed, or else sorted for merging */
+	use_qset = qset_build(&qset, qset_slots, query, &nquery);
+	if (!use_qset)
+		nquery = sort_unique(query, nquery);
+
 	/* sim >= t needs common >= t*|Q| and t*|Q| <= |D| <= |Q|/t */
 	min_common = Max(1, (int) ceil(threshold * nquery - 1e-6));
 	min_size = min_common;
@@ -498,28 +649,35 @@ cz_trgm_search(CzTrgmIndex *idx, const uint32 *query, int nquery,
 	if (idx->prefix_threshold != threshold)
 		prepare_prefixes(idx, threshold);
 
-	lists = (nquery <= lengthof(local)) ? local : palloc(sizeof(TrgmSlot) * nquery);
+	/*
+	 * The query's trigrams in the global order.  Those in no document come
+	 * first (rarest of all) but have no postings, so only their number
+	 * matters; the others are sorted by (document frequency, value).
+	 */
+	lists = (nquery <= lengthof(local)) ? local : palloc(sizeof(QueryList) * nquery);
+	nzero = nlists = 0;
 	for (i = 0; i < nquery; i++)
 	{
 		TrgmSlot   *slot = find_slot(idx, query[i]);
 
 		if (slot->count == 0)
-		{
-			/* not in any document: rarest of all, with no postings */
-			lists[i].trigram = query[i];
-			lists[i].count = 0;
-			lists[i].nprefix = 0;
-			lists[i].start = 0;
-		}
+			nzero++;
 		else
-			lists[i] = *slot;
+		{
+			lists[nlists].rank = ((uint64) slot->count << 32) | slot->trigram;
+			lists[nlists].start = slot->start;
+			lists[nlists].nprefix = slot->nprefix;
+			nlists++;
+		}
 	}
-	/* the global order (insertion sort: queries are short) */
-	for (i = 1; i < nquery; i++)
+	if (nzero >= nprefix)
+		goto done;				/* the query's prefix is in no document */
+	/* insertion sort: queries are short */
+	for (i = 1; i < nlists; i++)
 	{
-		TrgmSlot	x = lists[i];
+		QueryList	x = lists[i];
 
-		for (j = i; j > 0 && ranks_before(&x, &lists[j - 1]); j--)
+		for (j = i; j > 0 && x.rank < lists[j - 1].rank; j--)
 			lists[j] = lists[j - 1];
 		lists[j] = x;
 	}
@@ -539,12 +697,15 @@ cz_trgm_search(CzTrgmIndex *idx, const uint32 *query, int nquery,
 	pos_limit = Min((int) floor((max_nd - (double) threshold * nquery) / (1.0 + threshold) + 0.01),
 					max_nd - min_common);
 
-	for (i = 0; i < nprefix && pos_limit >= 0; i++)
+	need_factor = (double) threshold / (1.0 + threshold);
+
+	for (i = nzero; i < nprefix && pos_limit >= 0; i++)
 	{
 		uint32		k;
-		const PrefixPosting *pl = idx->prefix_postings + lists[i].start;
+		const QueryList *list = &lists[i - nzero];
+		const PrefixPosting *pl = idx->prefix_postings + list->start;
 
-		for (k = 0; k < lists[i].nprefix && pl[k].pos <= pos_limit; k++)
+		for (k = 0; k < list->nprefix && pl[k].pos <= pos_limit; k++)
 		{
 			int32		d = pl[k].doc;
 			int			nd;
@@ -555,12 +716,14 @@ cz_trgm_search(CzTrgmIndex *idx, const uint32 *query, int nquery,
 			/* bounded work: the rarest trigrams' candidates come first */
 			if (max_candidates > 0 && examined++ >= max_candidates)
 				goto done;
+			nd = pl[k].ntrgms;
+			if (unlikely(nd == PG_UINT16_MAX))
+				nd = idx->doc_start[d + 1] - idx->doc_start[d];
+			if (nd < min_size || nd > max_size)
+				continue;
 			if (idx->stamp[d] == idx->current_stamp)
 				continue;
 			idx->stamp[d] = idx->current_stamp;
-			nd = idx->doc_start[d + 1] - idx->doc_start[d];
-			if (nd < min_size || nd > max_size)
-				continue;
 
 			/*
 			 * Positional filter: sim >= t needs common >= t(|Q|+|D|)/(1+t)
@@ -568,12 +731,22 @@ cz_trgm_search(CzTrgmIndex *idx, const uint32 *query, int nquery,
 			 * the rarest common trigram, so at most |Q| - need query
 			 * trigrams and |D| - need document trigrams may precede it.
 			 */
-			need = (int) ceil((double) threshold * (nquery + nd) / (1.0 + threshold) - 0.01);
+			{
+				double		x = need_factor * (nquery + nd) - 0.01;
+
+				need = (int) x;
+				need += (need < x); /* ceil */
+			}
 			need = Max(need, min_common);
 			if (i > nquery - need || pl[k].pos > nd - need)
 				continue;
-			common = count_common_bounded(query, nquery,
-										  idx->doc_trgms + idx->doc_start[d], nd, need);
+			if (use_qset)
+				common = qset_count_common(&qset, idx->doc_trgms + idx->doc_start[d],
+										   nd, need);
+			else
+				common = count_common_bounded(query, nquery,
+											  idx->doc_trgms + idx->doc_start[d],
+											  nd, need);
 			if (common < need)
 				continue;
 			sim = (float) common / (float) (nquery + nd - common);

@@ -20,6 +20,12 @@ typedef struct CzTrgmIndex CzTrgmIndex;
  */
 extern int	cz_trgm_extract(const char *norm, int len, uint32 *out);
 
+/* The same trigrams in text order, duplicates included (cheaper). */
+extern int	cz_trgm_extract_all(const char *norm, int len, uint32 *out);
+
+/* cz_trgm_extract_all without its single-byte fast path (for the fuzzer). */
+extern int	cz_trgm_extract_generic(const char *norm, int len, uint32 *out);
+
 /* Similarity of two sorted trigram sets (Jaccard, as pg_trgm's similarity). */
 extern float cz_trgm_similarity(const uint32 *a, int na, const uint32 *b, int nb);
 
@@ -33,11 +39,12 @@ typedef bool (*CzTrgmHitFn) (void *arg, int32 doc, float similarity);
 
 /*
  * Report every document whose similarity to the query is at least
- * threshold (> 0).  Only documents sharing a trigram with the query
+ * threshold (> 0).  The query's trigrams may come in any order and repeat
+ * (as from cz_trgm_extract_all); the array is reordered in place.  Only documents sharing a trigram with the query
  * among the rarest of both are looked at; with max_candidates > 0, at most
  * that many postings are examined, the rarest trigrams' first (0: no limit).
  */
-extern void cz_trgm_search(CzTrgmIndex *index, const uint32 *query, int nquery,
+extern void cz_trgm_search(CzTrgmIndex *index, uint32 *query, int nquery,
 						   float threshold, int max_candidates,
 						   CzTrgmHitFn hit, void *arg);
 
