@@ -63,6 +63,7 @@ typedef struct CzIndex
 	/* fuzzy merchants: trigram document → pattern */
 	CzTrgmIndex *trigrams;
 	int32	   *trgm_doc_pattern;
+	struct CzFuzzyCache *fuzzy_cache;	/* made on first use (scoring.c) */
 
 	/* regexes, compiled once */
 	int32		nregexes;

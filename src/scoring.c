@@ -7,7 +7,8 @@
  *	  1. Normalize the description and the merchant name, scan each once
  *	     with the automaton (all literal patterns at once).
  *	  2. Fuzzy merchants: the merchant name's trigrams (the description's
- *	     when there is no merchant) against the trigram index.
+ *	     when there is no merchant) against the trigram index, through a
+ *	     memo of recent lookups (fuzzy_cache.c).
  *	  3. Regexes, on the raw texts; a regex with a required literal
  *	     (regex_prefilter.c) only when step 1 saw that literal.
  *	  4. For each category with a text match, its amount and time patterns.
@@ -36,6 +37,7 @@
 #include "utils/memutils.h"
 
 #include "categorize.h"
+#include "fuzzy_cache.h"
 #include "pattern_index.h"
 #include "regex_budget.h"
 
@@ -84,6 +86,8 @@ static CzCandidate *cands = NULL;
 static int	cands_cap = 0;
 static int32 *cand_patterns = NULL;
 static int	cand_patterns_cap = 0;
+static CzFuzzyHit *fuzzy_found = NULL;
+static int	fuzzy_found_cap = 0;
 
 static void *
 grow(void *buf, int *cap, int need, Size elem)
@@ -114,6 +118,7 @@ typedef struct MatchState
 	bool		merchant_from_description;
 	bool		filter_users;
 	bool		merchant_found; /* a merchant pattern matched literally */
+	int			nfuzzy;			/* hits in fuzzy_found */
 } MatchState;
 
 static bool
@@ -217,6 +222,19 @@ literal_hit(void *arg, int32 key, int end)
 	return true;
 }
 
+/* Search callback: collect the hits (replayed after caching them). */
+static bool
+fuzzy_collect(void *arg, int32 doc, float similarity)
+{
+	MatchState *st = (MatchState *) arg;
+
+	fuzzy_found = grow(fuzzy_found, &fuzzy_found_cap, st->nfuzzy + 1, sizeof(CzFuzzyHit));
+	fuzzy_found[st->nfuzzy].doc = doc;
+	fuzzy_found[st->nfuzzy].similarity = similarity;
+	st->nfuzzy++;
+	return true;
+}
+
 static bool
 fuzzy_hit(void *arg, int32 doc, float similarity)
 {
@@ -303,17 +321,29 @@ cmp_candidates(const void *a, const void *b)
 	return (x->category_id > y->category_id) - (x->category_id < y->category_id);
 }
 
-static bool
-booster_matches(CzExpense *e, CzPattern *pat)
+/*
+ * The expense's amount and time, converted once per call for all the
+ * booster patterns (a category may have dozens).
+ */
+typedef struct BoosterInput
 {
-	if (pat->kind == CZ_KIND_AMOUNT_RANGE)
-	{
-		double		amount;
+	bool		ready;
+	bool		has_amount;
+	double		amount;
+} BoosterInput;
 
-		return cz_expense_amount(e, &amount) &&
-			amount >= pat->u.amount.lo && amount <= pat->u.amount.hi;
+static inline bool
+booster_matches(CzExpense *e, BoosterInput *in, CzPattern *pat)
+{
+	if (!in->ready)
+	{
+		in->has_amount = cz_expense_amount(e, &in->amount);
+		cz_expense_time(e);
+		in->ready = true;
 	}
-	cz_expense_time(e);
+	if (pat->kind == CZ_KIND_AMOUNT_RANGE)
+		return in->has_amount &&
+			in->amount >= pat->u.amount.lo && in->amount <= pat->u.amount.hi;
 	return cz_time_window_matches(&pat->u.time, e->has_time, e->minute_of_day,
 								  e->has_date, e->day_of_week);
 }
@@ -329,6 +359,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 	int			ncands = 0;
 	int			npats = 0;
 	int			i;
+	BoosterInput booster_in = {0};
 
 	memset(result, 0, sizeof(CzResult));
 	memset(&st, 0, sizeof(st));
@@ -377,13 +408,30 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 
 		if (qlen > 0 && qlen <= CZ_FUZZY_MAX_TEXT)
 		{
-			int			nq;
+			float		threshold = (float) cz_fuzzy_threshold;
+			const CzFuzzyHit *found;
+			int			nfound;
+			int			k;
 
-			trgm_buf = grow(trgm_buf, &trgm_cap, CZ_TRGM_MAX(qlen), sizeof(uint32));
-			nq = cz_trgm_extract_all(q, qlen, trgm_buf);
-			cz_trgm_search(ix->trigrams, trgm_buf, nq, (float) cz_fuzzy_threshold,
-						   cz_fuzzy_max_candidates,
-						   fuzzy_hit, &st);
+			if (ix->fuzzy_cache == NULL)
+				ix->fuzzy_cache = cz_fuzzy_cache_create(ix->cxt);
+			if (!cz_fuzzy_cache_lookup(ix->fuzzy_cache, q, qlen, threshold,
+									   cz_fuzzy_max_candidates, &found, &nfound))
+			{
+				int			nq;
+
+				trgm_buf = grow(trgm_buf, &trgm_cap, CZ_TRGM_MAX(qlen), sizeof(uint32));
+				nq = cz_trgm_extract_all(q, qlen, trgm_buf);
+				st.nfuzzy = 0;
+				cz_trgm_search(ix->trigrams, trgm_buf, nq, threshold,
+							   cz_fuzzy_max_candidates, fuzzy_collect, &st);
+				cz_fuzzy_cache_store(ix->fuzzy_cache, q, qlen, threshold,
+									 cz_fuzzy_max_candidates, fuzzy_found, st.nfuzzy);
+				found = fuzzy_found;
+				nfound = st.nfuzzy;
+			}
+			for (k = 0; k < nfound; k++)
+				fuzzy_hit(&st, found[k].doc, found[k].similarity);
 		}
 	}
 
@@ -450,7 +498,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 			int32		p = ix->boosters[category->first_booster + b];
 			CzPattern  *pat = &ix->patterns[p];
 
-			if (!pattern_allowed(&st, pat) || !booster_matches(e, pat))
+			if (!booster_matches(e, &booster_in, pat) || !pattern_allowed(&st, pat))
 				continue;
 			keep *= 1.0 - (double) S_BOOSTER * pat->confidence;
 			c->methods |= (pat->kind == CZ_KIND_AMOUNT_RANGE) ? CZ_M_AMOUNT_RANGE : CZ_M_TIME;

@@ -1,0 +1,32 @@
+/*-------------------------------------------------------------------------
+ *
+ * fuzzy_cache.h
+ *	  Memoized fuzzy merchant lookups (fuzzy_cache.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CZ_FUZZY_CACHE_H
+#define CZ_FUZZY_CACHE_H
+
+/* One document a fuzzy lookup found, with its similarity. */
+typedef struct CzFuzzyHit
+{
+	int32		doc;
+	float		similarity;
+} CzFuzzyHit;
+
+typedef struct CzFuzzyCache CzFuzzyCache;
+
+/* Longest query text and most hits an entry keeps. */
+#define CZ_FUZZY_CACHE_MAX_TEXT	96
+#define CZ_FUZZY_CACHE_MAX_HITS	16
+
+extern CzFuzzyCache *cz_fuzzy_cache_create(MemoryContext parent);
+extern bool cz_fuzzy_cache_lookup(CzFuzzyCache *cache, const char *text, int len,
+								  float threshold, int max_candidates,
+								  const CzFuzzyHit **hits, int *nhits);
+extern void cz_fuzzy_cache_store(CzFuzzyCache *cache, const char *text, int len,
+								 float threshold, int max_candidates,
+								 const CzFuzzyHit *hits, int nhits);
+
+#endif							/* CZ_FUZZY_CACHE_H */
