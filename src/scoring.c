@@ -322,12 +322,13 @@ cmp_candidates(const void *a, const void *b)
 }
 
 /*
- * The expense's amount and time, converted once per call for all the
- * booster patterns (a category may have dozens).
+ * The expense's amount, converted at most once per call for all the
+ * amount_range patterns (a category may have dozens); cz_expense_time()
+ * caches the time the same way.
  */
 typedef struct BoosterInput
 {
-	bool		ready;
+	bool		amount_ready;
 	bool		has_amount;
 	double		amount;
 } BoosterInput;
@@ -335,15 +336,18 @@ typedef struct BoosterInput
 static inline bool
 booster_matches(CzExpense *e, BoosterInput *in, CzPattern *pat)
 {
-	if (!in->ready)
-	{
-		in->has_amount = cz_expense_amount(e, &in->amount);
-		cz_expense_time(e);
-		in->ready = true;
-	}
 	if (pat->kind == CZ_KIND_AMOUNT_RANGE)
+	{
+		if (!in->amount_ready)
+		{
+			in->has_amount = cz_expense_amount(e, &in->amount);
+			in->amount_ready = true;
+		}
 		return in->has_amount &&
 			in->amount >= pat->u.amount.lo && in->amount <= pat->u.amount.hi;
+	}
+	if (!e->time_done)
+		cz_expense_time(e);
 	return cz_time_window_matches(&pat->u.time, e->has_time, e->minute_of_day,
 								  e->has_date, e->day_of_week);
 }

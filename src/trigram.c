@@ -721,15 +721,14 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 				nd = idx->doc_start[d + 1] - idx->doc_start[d];
 			if (nd < min_size || nd > max_size)
 				continue;
-			if (idx->stamp[d] == idx->current_stamp)
-				continue;
-			idx->stamp[d] = idx->current_stamp;
 
 			/*
 			 * Positional filter: sim >= t needs common >= t(|Q|+|D|)/(1+t)
-			 * (less a margin for float rounding).  This first meeting is at
-			 * the rarest common trigram, so at most |Q| - need query
-			 * trigrams and |D| - need document trigrams may precede it.
+			 * (less a margin for float rounding).  At the first meeting, the
+			 * rarest common trigram, at most |Q| - need query trigrams and
+			 * |D| - need document trigrams may precede it.  A later meeting
+			 * is further along on both sides, so it fails whenever the
+			 * first did: the test needs no stamp and comes before it.
 			 */
 			{
 				double		x = need_factor * (nquery + nd) - 0.01;
@@ -740,6 +739,9 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 			need = Max(need, min_common);
 			if (i > nquery - need || pl[k].pos > nd - need)
 				continue;
+			if (idx->stamp[d] == idx->current_stamp)
+				continue;
+			idx->stamp[d] = idx->current_stamp;
 			if (use_qset)
 				common = qset_count_common(&qset, idx->doc_trgms + idx->doc_start[d],
 										   nd, need);
