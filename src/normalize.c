@@ -139,6 +139,12 @@ cz_normalize(const char *in, int len, char *out)
 				pending_space = false;
 			}
 			*o++ = (char) f;
+			/* the rest of a run of ASCII letters and digits, tightly */
+			while (p < end && *p < 0x80 && (f = ascii_fold[*p]) != 0)
+			{
+				*o++ = (char) f;
+				p++;
+			}
 			continue;
 		}
 

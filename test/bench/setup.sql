@@ -63,11 +63,16 @@ $$;
 -- 60% merchant, 24% keyword, 12% description, 3% boosters
 -- (amount_range, time) and regexes: 1% of the set, at most 10 (every
 -- regex runs on every row, so real sets keep few of them).
-CREATE OR REPLACE FUNCTION bench.load_patterns(n int) RETURNS void
+--
+-- With fixed_extras, the set always holds the same 10 regexes and 30
+-- boosters and only the literal patterns grow with n: that isolates how
+-- the cost grows with the number of literal patterns.
+CREATE OR REPLACE FUNCTION bench.load_patterns(n int, fixed_extras boolean DEFAULT false)
+RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    nregex int := greatest(1, least(n / 100, 10));
-    nboost int := n * 3 / 100;
+    nregex int := CASE WHEN fixed_extras THEN 10 ELSE greatest(1, least(n / 100, 10)) END;
+    nboost int := CASE WHEN fixed_extras THEN 30 ELSE n * 3 / 100 END;
     nlit   int := n - nregex - nboost;
 BEGIN
     ALTER TABLE categorize.patterns DISABLE TRIGGER USER;
