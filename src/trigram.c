@@ -13,9 +13,11 @@
  *	  Search uses prefix filtering on both sides (as in the AllPairs and
  *	  PPJoin similarity joins): trigrams are ordered rarest first, each
  *	  document is posted only under the trigrams of its prefix, and only
- *	  the postings of the query's prefix are read; each candidate found
- *	  there is then verified by merging the two sorted sets.  The cost of
- *	  a lookup follows the rare trigrams, not the number of merchants.
+ *	  the postings of the query's prefix are read.  Each candidate found
+ *	  there passes the size and positional filters (from the posting
+ *	  alone) and a 64-bit signature bound before it is verified, by probing
+ *	  a hash set of the query's trigrams.  The cost of a lookup follows the
+ *	  rare trigrams, not the number of merchants.
  *	  The prefix postings depend on the threshold: they are built for the
  *	  threshold in force (cz_trgm_index_prepare) and rebuilt when a search
  *	  uses another one.
@@ -31,6 +33,7 @@
 #include <math.h>
 
 #include "common/hashfn.h"
+#include "port/pg_bitutils.h"
 #include "utils/memutils.h"
 
 #include "trigram.h"
@@ -70,6 +73,8 @@ struct CzTrgmIndex
 	/* prefix postings for prefix_threshold (built on first search) */
 	float		prefix_threshold;
 	struct PrefixPosting *prefix_postings;
+	uint64	   *doc_sig;		/* per document: trigram_sig_bit() of its
+								 * trigrams, ORed */
 	uint32	   *stamp;			/* per document: last search that saw it */
 	uint32		current_stamp;
 };
@@ -78,6 +83,19 @@ static inline uint32
 trgm_hash(uint32 t)
 {
 	return murmurhash32(t);
+}
+
+/*
+ * A trigram's bit in a 64-bit set signature.  Every bit of a document's
+ * signature missing from the query's stands for at least one document
+ * trigram the query lacks (distinct bits, distinct trigrams), so
+ * |D| - popcount(sig(D) & ~sig(Q)) bounds the common trigrams from above
+ * without reading the document's trigrams.
+ */
+static inline uint64
+trigram_sig_bit(uint32 t)
+{
+	return UINT64CONST(1) << ((t * 0x9E3779B1u) >> 26);
 }
 
 /* sort_uint32(): an inlined sort of plain integers */
@@ -437,6 +455,8 @@ cz_trgm_index_build(int ndocs, uint32 *const *doc_trgms, const int *doc_ntrgms,
 												MCXT_ALLOC_HUGE);
 	idx->doc_ranked = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(total, 1),
 												 MCXT_ALLOC_HUGE);
+	idx->doc_sig = MemoryContextAllocExtended(cxt, sizeof(uint64) * Max(ndocs, 1),
+											  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	idx->stamp = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(ndocs, 1),
 											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	idx->current_stamp = 0;
@@ -457,6 +477,8 @@ cz_trgm_index_build(int ndocs, uint32 *const *doc_trgms, const int *doc_ntrgms,
 		for (i = 0; i < doc_ntrgms[d]; i++)
 		{
 			TrgmSlot   *slot = find_slot(idx, doc_trgms[d][i]);
+
+			idx->doc_sig[d] |= trigram_sig_bit(doc_trgms[d][i]);
 
 			if (slot->count == 0)
 			{
@@ -617,6 +639,7 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 	QuerySet	qset = {0};
 	bool		use_qset;
 	double		need_factor;
+	uint64		query_sig = 0;
 	QueryList	local[64];
 	QueryList  *lists;
 	int			nzero,
@@ -698,6 +721,8 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 					max_nd - min_common);
 
 	need_factor = (double) threshold / (1.0 + threshold);
+	for (i = 0; i < nquery; i++)
+		query_sig |= trigram_sig_bit(query[i]);
 
 	for (i = nzero; i < nprefix && pos_limit >= 0; i++)
 	{
@@ -742,6 +767,8 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 			if (idx->stamp[d] == idx->current_stamp)
 				continue;
 			idx->stamp[d] = idx->current_stamp;
+			if (nd - pg_popcount64(idx->doc_sig[d] & ~query_sig) < need)
+				continue;		/* too many trigrams the query lacks */
 			if (use_qset)
 				common = qset_count_common(&qset, idx->doc_trgms + idx->doc_start[d],
 										   nd, need);
