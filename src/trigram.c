@@ -33,6 +33,7 @@
 #include <math.h>
 
 #include "common/hashfn.h"
+#include "miscadmin.h"
 #include "port/pg_bitutils.h"
 #include "utils/memutils.h"
 
@@ -64,9 +65,8 @@ struct CzTrgmIndex
 	MemoryContext cxt;
 	int32		ndocs;
 	int32		max_doc_trgms;
-	uint32	   *doc_start;		/* ndocs + 1, into doc_trgms and doc_ranked */
+	uint32	   *doc_start;		/* ndocs + 1, into doc_trgms */
 	uint32	   *doc_trgms;		/* each document's trigrams, sorted by value */
-	uint32	   *doc_ranked;		/* the same as slot numbers, rarest first */
 	uint32		mask;			/* hash table size - 1 */
 	uint32		nslots_used;
 	TrgmSlot   *slots;
@@ -342,6 +342,40 @@ ranks_before(const TrgmSlot *a, const TrgmSlot *b)
 }
 
 /*
+ * Every document's trigrams as slot numbers, rarest first (laid out as
+ * doc_trgms), in a temporary array: only building prefix postings needs
+ * the order, so the index does not keep it.
+ */
+static uint32 *
+rank_documents(CzTrgmIndex *idx)
+{
+	uint32	   *ranked = palloc_extended(sizeof(uint32) * Max(idx->doc_start[idx->ndocs], 1),
+										 MCXT_ALLOC_HUGE);
+	int32		d;
+
+	for (d = 0; d < idx->ndocs; d++)
+	{
+		uint32		first = idx->doc_start[d];
+		uint32	   *r = ranked + first;
+		int			n = idx->doc_start[d + 1] - first;
+		int			i,
+					j;
+
+		if ((d & 0x3FFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (i = 0; i < n; i++)
+		{
+			uint32		x = (uint32) (find_slot(idx, idx->doc_trgms[first + i]) - idx->slots);
+
+			for (j = i; j > 0 && ranks_before(&idx->slots[x], &idx->slots[r[j - 1]]); j--)
+				r[j] = r[j - 1];
+			r[j] = x;
+		}
+	}
+	return ranked;
+}
+
+/*
  * (Re)build the prefix postings for threshold t: each document is listed
  * under the trigrams of its prefix only.
  */
@@ -352,6 +386,7 @@ prepare_prefixes(CzTrgmIndex *idx, float t)
 	uint32		total = 0;
 	uint32		i;
 	int32		d;
+	uint32	   *ranked = rank_documents(idx);
 
 	if (idx->prefix_postings)
 		pfree(idx->prefix_postings);
@@ -365,7 +400,7 @@ prepare_prefixes(CzTrgmIndex *idx, float t)
 		int			j;
 
 		for (j = 0; j < k; j++)
-			idx->slots[idx->doc_ranked[first + j]].nprefix++;
+			idx->slots[ranked[first + j]].nprefix++;
 	}
 	for (i = 0; i < size; i++)
 	{
@@ -414,7 +449,7 @@ prepare_prefixes(CzTrgmIndex *idx, float t)
 			for (a = 0; a < nactive; a++)
 			{
 				int32		doc = by_len[a];
-				TrgmSlot   *slot = &idx->slots[idx->doc_ranked[idx->doc_start[doc] + j]];
+				TrgmSlot   *slot = &idx->slots[ranked[idx->doc_start[doc] + j]];
 				PrefixPosting *pp = &idx->prefix_postings[slot->start + slot->nprefix++];
 
 				pp->doc = doc;
@@ -427,6 +462,7 @@ prepare_prefixes(CzTrgmIndex *idx, float t)
 		pfree(by_len);
 		pfree(bucket);
 	}
+	pfree(ranked);
 	idx->prefix_threshold = t;
 }
 
@@ -453,8 +489,6 @@ cz_trgm_index_build(int ndocs, uint32 *const *doc_trgms, const int *doc_ntrgms,
 												MCXT_ALLOC_HUGE);
 	idx->doc_trgms = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(total, 1),
 												MCXT_ALLOC_HUGE);
-	idx->doc_ranked = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(total, 1),
-												 MCXT_ALLOC_HUGE);
 	idx->doc_sig = MemoryContextAllocExtended(cxt, sizeof(uint64) * Max(ndocs, 1),
 											  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	idx->stamp = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(ndocs, 1),
@@ -495,22 +529,6 @@ cz_trgm_index_build(int ndocs, uint32 *const *doc_trgms, const int *doc_ntrgms,
 	}
 	idx->doc_start[ndocs] = total;
 
-	/* each document's trigrams as slots, rarest first */
-	for (d = 0; d < ndocs; d++)
-	{
-		uint32	   *r = idx->doc_ranked + idx->doc_start[d];
-		int			n = doc_ntrgms[d];
-		int			j;
-
-		for (i = 0; i < n; i++)
-		{
-			uint32		x = (uint32) (find_slot(idx, doc_trgms[d][i]) - idx->slots);
-
-			for (j = i; j > 0 && ranks_before(&idx->slots[x], &idx->slots[r[j - 1]]); j--)
-				r[j] = r[j - 1];
-			r[j] = x;
-		}
-	}
 	return idx;
 }
 
