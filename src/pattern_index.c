@@ -625,8 +625,8 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 
 	/* boosters grouped by category */
 	index->nboosters = nboosters;
-	index->boosters = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(nboosters, 1),
-												 MCXT_ALLOC_HUGE);
+	index->boosters = MemoryContextAllocExtended(cxt, sizeof(CzBooster) * Max(nboosters, 1),
+												 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	{
 		int32		pos = 0;
 		int32		c;
@@ -645,7 +645,17 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 			{
 				CzCategory *c = &index->categories[pat->category_index];
 
-				index->boosters[c->first_booster + c->nboosters++] = p;
+				CzBooster  *b = &index->boosters[c->first_booster + c->nboosters++];
+
+				b->pattern = p;
+				b->is_amount = (pat->kind == CZ_KIND_AMOUNT_RANGE);
+				if (b->is_amount)
+				{
+					b->lo = pat->u.amount.lo;
+					b->hi = pat->u.amount.hi;
+				}
+				else
+					b->time = pat->u.time;
 			}
 		}
 	}

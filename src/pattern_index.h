@@ -35,6 +35,19 @@ typedef struct CzPattern
 	}			u;
 } CzPattern;
 
+/*
+ * An amount_range or time pattern as the scoring loop reads it: all a
+ * booster test needs, in one small record (a category may have dozens).
+ */
+typedef struct CzBooster
+{
+	double		lo;				/* amount_range bounds */
+	double		hi;
+	CzTimeWindow time;			/* time window */
+	bool		is_amount;
+	int32		pattern;		/* into CzIndex.patterns */
+} CzBooster;
+
 typedef struct CzCategory
 {
 	int64		id;
@@ -73,7 +86,7 @@ typedef struct CzIndex
 
 	/* amount_range and time patterns, grouped by category */
 	int32		nboosters;
-	int32	   *boosters;
+	CzBooster  *boosters;
 
 	bool		has_user_patterns;
 	int32		patterns_skipped;

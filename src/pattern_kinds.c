@@ -198,19 +198,6 @@ cz_parse_time_window(const char *value, CzTimeWindow *w)
 					value);
 }
 
-bool
-cz_time_window_matches(const CzTimeWindow *w, bool has_time, int minute,
-					   bool has_date, int dow)
-{
-	if (w->by_day)
-		return has_date && (w->day_mask & (1 << dow)) != 0;
-	if (!has_time)
-		return false;
-	if (w->start_minute < w->end_minute)
-		return minute >= w->start_minute && minute < w->end_minute;
-	/* wraps midnight */
-	return minute >= w->start_minute || minute < w->end_minute;
-}
 
 /*
  * prior(w) = w / (w + 1.5): 0.4 at weight 1, 0.67 at weight 3, 0.77 at 5.

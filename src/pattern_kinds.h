@@ -38,8 +38,20 @@ extern const char *cz_kind_name(CzKind kind);
 extern char *cz_parse_amount_range(const char *value, double *lo, double *hi);
 extern char *cz_parse_time_window(const char *value, CzTimeWindow *window);
 
-extern bool cz_time_window_matches(const CzTimeWindow *window, bool has_time,
-								   int minute_of_day, bool has_date, int day_of_week);
+/* Does the time window hold at this minute of the day / day of the week? */
+static inline bool
+cz_time_window_matches(const CzTimeWindow *w, bool has_time, int minute,
+					   bool has_date, int dow)
+{
+	if (w->by_day)
+		return has_date && (w->day_mask & (1 << dow)) != 0;
+	if (!has_time)
+		return false;
+	if (w->start_minute < w->end_minute)
+		return minute >= w->start_minute && minute < w->end_minute;
+	/* wraps midnight */
+	return minute >= w->start_minute || minute < w->end_minute;
+}
 
 /* A pattern's own confidence (see README, "Scoring"). */
 extern double cz_pattern_confidence(double weight, int64 usage, int64 success);

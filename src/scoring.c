@@ -334,21 +334,20 @@ typedef struct BoosterInput
 } BoosterInput;
 
 static inline bool
-booster_matches(CzExpense *e, BoosterInput *in, CzPattern *pat)
+booster_matches(CzExpense *e, BoosterInput *in, const CzBooster *b)
 {
-	if (pat->kind == CZ_KIND_AMOUNT_RANGE)
+	if (b->is_amount)
 	{
 		if (!in->amount_ready)
 		{
 			in->has_amount = cz_expense_amount(e, &in->amount);
 			in->amount_ready = true;
 		}
-		return in->has_amount &&
-			in->amount >= pat->u.amount.lo && in->amount <= pat->u.amount.hi;
+		return in->has_amount && in->amount >= b->lo && in->amount <= b->hi;
 	}
 	if (!e->time_done)
 		cz_expense_time(e);
-	return cz_time_window_matches(&pat->u.time, e->has_time, e->minute_of_day,
+	return cz_time_window_matches(&b->time, e->has_time, e->minute_of_day,
 								  e->has_date, e->day_of_week);
 }
 
@@ -499,10 +498,15 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 		}
 		for (b = 0; b < category->nboosters; b++)
 		{
-			int32		p = ix->boosters[category->first_booster + b];
-			CzPattern  *pat = &ix->patterns[p];
+			const CzBooster *booster = &ix->boosters[category->first_booster + b];
+			int32		p;
+			CzPattern  *pat;
 
-			if (!booster_matches(e, &booster_in, pat) || !pattern_allowed(&st, pat))
+			if (!booster_matches(e, &booster_in, booster))
+				continue;
+			p = booster->pattern;
+			pat = &ix->patterns[p];
+			if (!pattern_allowed(&st, pat))
 				continue;
 			keep *= 1.0 - (double) S_BOOSTER * pat->confidence;
 			c->methods |= (pat->kind == CZ_KIND_AMOUNT_RANGE) ? CZ_M_AMOUNT_RANGE : CZ_M_TIME;
