@@ -641,6 +641,29 @@ qset_count_common(const QuerySet *qs, const uint32 *doc, int nd, int need)
 }
 
 /*
+ * Common trigrams a document of nd trigrams needs for similarity >= t:
+ * sim >= t needs common >= t(|Q|+|D|)/(1+t) (less a margin for float
+ * rounding) and common >= min_common; a size outside [min_size, max_size]
+ * can never match and gets a need above any document's size.
+ */
+#define NEED_TABLE_SIZE 128
+
+static inline int
+common_needed(double need_factor, int nquery, int nd, int min_common,
+			  int min_size, int max_size)
+{
+	double		x;
+	int			need;
+
+	if (nd < min_size || nd > max_size)
+		return PG_INT32_MAX / 4;
+	x = need_factor * (nquery + nd) - 0.01;
+	need = (int) x;
+	need += (need < x);			/* ceil */
+	return Max(need, min_common);
+}
+
+/*
  * Prefix filtering on both sides: with trigrams ordered rarest first
  * (document frequency, then value), a document at similarity >= t shares
  * with the query a trigram that lies in the query's first
@@ -657,6 +680,8 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 	QuerySet	qset = {0};
 	bool		use_qset;
 	double		need_factor;
+	int			need_by_size[NEED_TABLE_SIZE];
+	int			need_table_len;
 	uint64		query_sig = 0;
 	QueryList	local[64];
 	QueryList  *lists;
@@ -739,6 +764,10 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 					max_nd - min_common);
 
 	need_factor = (double) threshold / (1.0 + threshold);
+	need_table_len = Min(NEED_TABLE_SIZE, idx->max_doc_trgms + 1);
+	for (i = 0; i < need_table_len; i++)
+		need_by_size[i] = common_needed(need_factor, nquery, i, min_common,
+										min_size, max_size);
 	for (i = 0; i < nquery; i++)
 		query_sig |= trigram_sig_bit(query[i]);
 
@@ -760,26 +789,24 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 			if (max_candidates > 0 && examined++ >= max_candidates)
 				goto done;
 			nd = pl[k].ntrgms;
-			if (unlikely(nd == PG_UINT16_MAX))
-				nd = idx->doc_start[d + 1] - idx->doc_start[d];
-			if (nd < min_size || nd > max_size)
-				continue;
+			if (likely(nd < need_table_len))
+				need = need_by_size[nd];
+			else
+			{
+				if (nd == PG_UINT16_MAX)
+					nd = idx->doc_start[d + 1] - idx->doc_start[d];
+				need = common_needed(need_factor, nquery, nd, min_common,
+									 min_size, max_size);
+			}
 
 			/*
-			 * Positional filter: sim >= t needs common >= t(|Q|+|D|)/(1+t)
-			 * (less a margin for float rounding).  At the first meeting, the
-			 * rarest common trigram, at most |Q| - need query trigrams and
-			 * |D| - need document trigrams may precede it.  A later meeting
-			 * is further along on both sides, so it fails whenever the
-			 * first did: the test needs no stamp and comes before it.
+			 * Positional filter: at the first meeting, the rarest common
+			 * trigram, at most |Q| - need query trigrams and |D| - need
+			 * document trigrams may precede it.  A later meeting is further
+			 * along on both sides, so it fails whenever the first did: the
+			 * test needs no stamp and comes before it.  (A size out of range
+			 * has a need no position passes.)
 			 */
-			{
-				double		x = need_factor * (nquery + nd) - 0.01;
-
-				need = (int) x;
-				need += (need < x); /* ceil */
-			}
-			need = Max(need, min_common);
 			if (i > nquery - need || pl[k].pos > nd - need)
 				continue;
 			if (idx->stamp[d] == idx->current_stamp)
