@@ -5,19 +5,38 @@
  *	  description), so one pass over the expense text finds every literal
  *	  pattern in it, whatever their number.
  *
- *	  Build: keys go into a trie (first-child/next-sibling lists), then a
- *	  breadth-first pass renumbers the states so that shallow states come
- *	  first, computes failure links and, for each state, the nearest state
- *	  on its failure chain that ends a key (the "report" link).
+ *	  Build: keys go into a trie (first-child/next-sibling lists); a
+ *	  breadth-first pass over its states computes the failure links and,
+ *	  for each state, the keys reported there (its own, then those on its
+ *	  failure chain: a linked list of output entries, one per key).
  *
  *	  Layout: bytes are mapped to a compressed alphabet of the bytes that
  *	  occur in keys (class 0 = a byte no key contains, which sends the scan
- *	  back to the root).  The first states in breadth-first order, up to a
- *	  memory budget, get a dense row of full DFA transitions; deeper states
- *	  keep their few edges in a sorted sparse array and fall back along
- *	  failure links until they reach a dense state.  With few patterns
- *	  everything is dense; with many, the hot shallow states stay dense and
- *	  the per-byte cost stays flat.
+ *	  back to the root).  The scan's state is a uint32 "state value": the
+ *	  top bit (CZ_AC_OUT) says that keys end here, so the output tables are
+ *	  only read when there is something to report; the rest is the offset
+ *	  of a dense row (below dense_limit) or dense_limit + a cell number.
+ *
+ *	  - Dense rows: the first states in breadth-first order, up to a memory
+ *	    budget, get a row of full DFA transitions: one load per byte.  The
+ *	    rows of states that report keys come last (from dense_quiet on), so
+ *	    the scan's fast path is one load and one comparison per byte.  With
+ *	    few patterns every state is dense.
+ *	  - Cells: every other state is a cell of a double-array trie, 8 bytes:
+ *	    base (its children are at cells base + class), check (the class of
+ *	    the edge into this cell's state), the failure link and the output
+ *	    flag.  No two states with children share a base, so check = class
+ *	    proves that cell t = base + class is the child of the state we are
+ *	    in.  A transition is two loads, mostly from one cache line; without
+ *	    a child the scan follows failure links, which end in a dense row.
+ *	    Cells are placed depth-first from each dense state's frontier, so
+ *	    the states along a key sit next to each other in memory.
+ *	  - Outputs of cells: a bitmap of the cells that report, with a running
+ *	    count per 64 cells, ranks them into a table of their first outputs.
+ *
+ *	  Memory: 8.25 bytes per sparse state (and a few percent of cells left
+ *	  empty), 4 more per sparse state that reports, 12 per key, and the
+ *	  dense rows (1MB at most by default).
  *
  *	  The automaton is immutable once built and lives in the memory
  *	  context given to cz_ac_build; it is backend-local and needs no locks.
@@ -26,14 +45,34 @@
  */
 #include "postgres.h"
 
-#include "common/hashfn.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "utils/memutils.h"
 
 #include "automaton.h"
 
-/* Dense transition rows take at most this much memory. */
-#define CZ_AC_DENSE_BUDGET	(8 * 1024 * 1024)
+/* Dense transition rows take at most this much memory by default. */
+#ifndef CZ_AC_DENSE_BUDGET
+#define CZ_AC_DENSE_BUDGET	(1024 * 1024)
+#endif
+
+/* State value flag: keys end in this state. */
+#define CZ_AC_OUT			UINT32_C(0x80000000)
+#define CZ_AC_STATE_MASK	UINT32_C(0x7FFFFFFF)
+
+/*
+ * A cell is a uint64: base (27 bits), output flag (1), check (8), failure
+ * link (28, a state value).  So there are at most 2^27 state values.
+ */
+#define CELL_BASE_MASK		UINT64CONST(0x7FFFFFF)
+#define CELL_OUT			(UINT64CONST(1) << 27)
+#define CELL_CHECK_SHIFT	28
+#define CELL_FAIL_SHIFT		36
+#define CZ_AC_MAX_STATE_VALUES	(UINT32_C(1) << 27)
+
+#define cell_base(x)	((uint32) ((x) & CELL_BASE_MASK))
+#define cell_check(x)	((uint32) ((x) >> CELL_CHECK_SHIFT) & 0xFF)
+#define cell_fail(x)	((uint32) ((x) >> CELL_FAIL_SHIFT))
 
 typedef struct TrieNode
 {
@@ -54,15 +93,18 @@ struct CzAcBuilder
 	int32		maxkeys;
 };
 
-typedef struct AcState
+typedef struct AcOutput
 {
-	int32		fail;
-	int32		report;			/* first state with a key on the fail chain
-								 * (itself included), or -1 */
-	int32		key;			/* key ending exactly here, or -1 */
-	int32		next_report;	/* report link of fail, for chaining */
-	uint32		edge_start;		/* sparse states: edges [edge_start, next) */
-} AcState;
+	int32		key;
+	int32		next;			/* next output on the failure chain, or -1 */
+} AcOutput;
+
+/* Which cells report, for 64 cells: rank of the first, and a bitmap. */
+typedef struct AcOutWord
+{
+	uint32		rank;
+	uint64		bits;
+} AcOutWord;
 
 struct CzAutomaton
 {
@@ -70,12 +112,17 @@ struct CzAutomaton
 	int32		nclasses;
 	int32		nstates;
 	int32		ndense;
+	uint32		dense_quiet;	/* dense rows below this report nothing */
+	uint32		dense_limit;	/* ndense * nclasses */
 	int32		nkeys;
 	int32	   *key_len;
-	AcState    *states;			/* nstates + 1 (sentinel edge_start) */
-	int32	   *dense;			/* ndense * nclasses */
-	uint8	   *edge_class;
-	int32	   *edge_target;
+	uint32	   *dense;			/* ndense rows of nclasses state values */
+	uint64	   *cells;			/* ncells */
+	uint32		ncells;
+	int32	   *dense_out;		/* per dense state: first output, or -1 */
+	AcOutWord  *cell_out_words; /* ncells / 64 + 1 */
+	int32	   *cell_out;		/* per reporting cell, in order: first output */
+	AcOutput   *outputs;		/* nkeys */
 };
 
 CzAcBuilder *
@@ -155,56 +202,195 @@ cz_ac_builder_add(CzAcBuilder *b, const char *key, int len)
 	return b->nodes[node].key;
 }
 
-/* Sparse transition of state s on class c, or -1. */
-static inline int32
-sparse_next(const CzAutomaton *ac, int32 s, uint8 c)
+/*
+ * Transition from the sparse state in cell k on class c (not 0): the new
+ * state value, with its CZ_AC_OUT flag.
+ */
+static inline uint32
+sparse_step(const CzAutomaton *ac, uint32 k, uint32 c)
 {
-	uint32		lo = ac->states[s].edge_start;
-	uint32		hi = ac->states[s + 1].edge_start;
+	const uint64 *cells = ac->cells;
 
-	while (lo < hi)
+	for (;;)
 	{
-		uint32		mid = (lo + hi) / 2;
-		uint8		mc = ac->edge_class[mid];
+		uint64		ck = cells[k];
+		uint32		t = cell_base(ck) + c;
+		uint64		ct = cells[t];
+		uint32		f;
 
-		if (mc == c)
-			return ac->edge_target[mid];
-		if (mc < c)
-			lo = mid + 1;
-		else
-			hi = mid;
+		if (cell_check(ct) == c)
+			return (ac->dense_limit + t) | ((ct & CELL_OUT) ? CZ_AC_OUT : 0);
+		f = cell_fail(ck);
+		if (f < ac->dense_limit)
+			return ac->dense[f + c];
+		k = f - ac->dense_limit;
 	}
-	return -1;
 }
 
-/* Full DFA transition from any state. */
-static inline int32
-ac_step(const CzAutomaton *ac, int32 s, uint8 c)
+/* Full DFA transition from state value s (no flag) on class c. */
+static inline uint32
+ac_step(const CzAutomaton *ac, uint32 s, uint32 c)
 {
-	while (s >= ac->ndense)
-	{
-		int32		t = sparse_next(ac, s, c);
+	if (s < ac->dense_limit)
+		return ac->dense[s + c];
+	if (c == 0)
+		return 0;
+	return sparse_step(ac, s - ac->dense_limit, c);
+}
 
-		if (t >= 0)
-			return t;
-		s = ac->states[s].fail;
+/* How many times a free cell is tried before it is left empty for good. */
+#define CZ_AC_HOLE_TRIES	8
+
+/* Working state of the cell placement. */
+typedef struct CellAlloc
+{
+	uint64	   *cells;
+	bool	   *used;			/* cell holds a state */
+	bool	   *base_used;		/* some state's base */
+	uint32	   *next_free;		/* towards the next free cell: k if free */
+	uint8	   *tries;			/* failed placements at a free cell */
+	uint32		cap;
+	uint32		head;			/* no free cell below this */
+	uint32		top;			/* no used cell at or above this */
+	uint32		nclasses;
+} CellAlloc;
+
+/* Make cells [0, need) exist. */
+static pg_noinline void
+cells_grow(CellAlloc *ca, uint64 need)
+{
+	uint64		newcap;
+
+	newcap = Max((uint64) ca->cap + ca->cap / 4, need);
+	if (newcap > CZ_AC_MAX_STATE_VALUES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many literal patterns to compile")));
+	ca->cells = repalloc_huge(ca->cells, sizeof(uint64) * newcap);
+	ca->used = repalloc_huge(ca->used, sizeof(bool) * newcap);
+	ca->base_used = repalloc_huge(ca->base_used, sizeof(bool) * newcap);
+	ca->next_free = repalloc_huge(ca->next_free, sizeof(uint32) * newcap);
+	ca->tries = repalloc_huge(ca->tries, sizeof(uint8) * newcap);
+	memset(ca->tries + ca->cap, 0, sizeof(uint8) * (newcap - ca->cap));
+	for (uint64 k = ca->cap; k < newcap; k++)
+		ca->next_free[k] = (uint32) k;
+	memset(ca->cells + ca->cap, 0, sizeof(uint64) * (newcap - ca->cap));
+	memset(ca->used + ca->cap, 0, sizeof(bool) * (newcap - ca->cap));
+	memset(ca->base_used + ca->cap, 0, sizeof(bool) * (newcap - ca->cap));
+	ca->cap = (uint32) newcap;
+}
+
+/* Make cells [0, n + nclasses] exist. */
+static inline void
+cells_reserve(CellAlloc *ca, uint64 n)
+{
+	if (unlikely(n + ca->nclasses >= ca->cap))
+		cells_grow(ca, n + ca->nclasses + 1);
+}
+
+/* The first free cell at or after k (union-find with path halving). */
+static uint32
+cells_next_free(CellAlloc *ca, uint32 k)
+{
+	cells_reserve(ca, k);
+	while (ca->next_free[k] != k)
+	{
+		uint32		n = ca->next_free[k];
+
+		cells_reserve(ca, n);
+		ca->next_free[k] = ca->next_free[n];
+		k = n;
 	}
-	return ac->dense[(Size) s * ac->nclasses + c];
+	return k;
+}
+
+/* Put a state whose edge in has class c (0: from a dense state) in cell k. */
+static void
+cells_take(CellAlloc *ca, uint32 k, uint32 c)
+{
+	Assert(!ca->used[k]);
+	ca->used[k] = true;
+	ca->next_free[k] = k + 1;
+	ca->cells[k] = (uint64) c << CELL_CHECK_SHIFT;
+	if (k >= ca->top)
+		ca->top = k + 1;
+	if (k == ca->head)
+		ca->head = cells_next_free(ca, k);
+}
+
+/*
+ * A base for children with the given classes (sorted, at least one) that
+ * no other state has and at which they all fit in free cells: the first
+ * such from the first free cell on.
+ */
+static uint32
+cells_find_base(CellAlloc *ca, const uint8 *classes, int n)
+{
+	uint32		f = cells_next_free(ca, ca->head);
+
+	for (;;)
+	{
+		/* cells below nclasses are never used, so b > 0 */
+		uint32		b = f - classes[0];
+		int			i;
+
+		if (!ca->base_used[b])
+		{
+			cells_reserve(ca, (uint64) b + classes[n - 1]);
+			for (i = 1; i < n; i++)
+				if (ca->used[b + classes[i]])
+					break;
+			if (i == n)
+			{
+				ca->base_used[b] = true;
+				return b;
+			}
+		}
+		/*
+		 * A hole that does not fit is given up (left empty for good) after
+		 * a few tries, so that searches do not keep coming back to it.
+		 */
+		if (f < ca->top && ++ca->tries[f] >= CZ_AC_HOLE_TRIES)
+			ca->next_free[f] = f + 1;
+		f = cells_next_free(ca, f + 1);
+	}
 }
 
 CzAutomaton *
 cz_ac_build(CzAcBuilder *b, MemoryContext cxt)
 {
+	return cz_ac_build_with_budget(b, cxt, CZ_AC_DENSE_BUDGET);
+}
+
+CzAutomaton *
+cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
+{
 	CzAutomaton *ac = MemoryContextAllocZero(cxt, sizeof(CzAutomaton));
 	int32		nstates = b->nnodes;
-	int32	   *order;			/* new number → trie node */
-	int32	   *renum;			/* trie node → new number */
+	int32	   *order;			/* breadth-first number → trie node */
+	int32	   *bfs;			/* trie node → breadth-first number */
+	uint32	   *value;			/* trie node → state value (no flag) */
+	int32	   *stack;
+	uint32	   *dense_fail;		/* dense state → failure link */
+	int32	   *dense_out;		/* dense state → first output, or -1 */
+	int32	   *cell_out;		/* cell → first output, or -1 */
+	uint32	   *dense;
+	uint32	   *perm;			/* dense state → its row's rank */
+	CellAlloc	ca;
+	uint32		nc;
+	uint32		dl;
+	uint32		ncells;
+	uint32		nquiet;
+	uint32		nreporting;
 	int32		head,
 				tail;
 	bool		used[256];
+	uint8		classes[256];
+	int32		noutputs = 0;
+	uint32		placed = 0;
 	int			i;
 	int32		s;
-	uint32		nedges;
+	uint32		k;
 
 	/* alphabet: the bytes used by some key; class 0 is "no key has it" */
 	memset(used, 0, sizeof(used));
@@ -220,13 +406,14 @@ cz_ac_build(CzAcBuilder *b, MemoryContext cxt)
 	ac->nclasses = 1;
 	for (i = 0; i < 256; i++)
 		ac->byte_class[i] = used[i] ? (uint8) ac->nclasses++ : 0;
+	nc = ac->nclasses;
 
-	/* breadth-first renumbering */
+	/* breadth-first numbering */
 	order = palloc_extended(sizeof(int32) * nstates, MCXT_ALLOC_HUGE);
-	renum = palloc_extended(sizeof(int32) * nstates, MCXT_ALLOC_HUGE);
+	bfs = palloc_extended(sizeof(int32) * nstates, MCXT_ALLOC_HUGE);
 	head = tail = 0;
 	order[tail++] = 0;
-	renum[0] = 0;
+	bfs[0] = 0;
 	while (head < tail)
 	{
 		int32		node = order[head++];
@@ -235,7 +422,7 @@ cz_ac_build(CzAcBuilder *b, MemoryContext cxt)
 		for (child = b->nodes[node].first_child; child >= 0;
 			 child = b->nodes[child].next_sibling)
 		{
-			renum[child] = tail;
+			bfs[child] = tail;
 			order[tail++] = child;
 		}
 	}
@@ -245,95 +432,253 @@ cz_ac_build(CzAcBuilder *b, MemoryContext cxt)
 	ac->nkeys = b->nkeys;
 	ac->key_len = MemoryContextAlloc(cxt, sizeof(int32) * Max(b->nkeys, 1));
 	memcpy(ac->key_len, b->key_len, sizeof(int32) * b->nkeys);
-	ac->states = MemoryContextAllocExtended(cxt, sizeof(AcState) * (nstates + 1),
-											MCXT_ALLOC_HUGE);
-	ac->ndense = Min(nstates,
-					 Max(1, CZ_AC_DENSE_BUDGET / (int) (sizeof(int32) * ac->nclasses)));
+	ac->ndense = (int32) Min((Size) nstates,
+							 Max((Size) 1, dense_budget / (sizeof(uint32) * nc)));
+	dl = ac->dense_limit = (uint32) ac->ndense * nc;
 
-	/* sparse edges for states past the dense ones, in state order */
-	nedges = 0;
-	for (s = ac->ndense; s < nstates; s++)
+	/*
+	 * Place the sparse states in cells: depth-first from each child of a
+	 * dense state that is not dense itself, each state's children at its
+	 * base + their classes.
+	 */
+	value = palloc_extended(sizeof(uint32) * nstates, MCXT_ALLOC_HUGE);
+	for (s = 0; s < ac->ndense; s++)
+		value[order[s]] = (uint32) s * nc;
+	ca.nclasses = nc;
+	ca.cap = 0;
+	ca.cells = palloc_extended(sizeof(uint64), MCXT_ALLOC_HUGE);
+	ca.used = palloc_extended(sizeof(bool), MCXT_ALLOC_HUGE);
+	ca.base_used = palloc_extended(sizeof(bool), MCXT_ALLOC_HUGE);
+	ca.next_free = palloc_extended(sizeof(uint32), MCXT_ALLOC_HUGE);
+	ca.tries = palloc_extended(sizeof(uint8), MCXT_ALLOC_HUGE);
+	/* a few percent of the cells stay empty */
+	cells_reserve(&ca, (uint64) (nstates - ac->ndense) * 17 / 16 + nc);
+	/* cells [0, nclasses) stay free: leaves have base 0, so no child */
+	for (k = 0; k < nc; k++)
 	{
-		int32		child;
-
-		for (child = b->nodes[order[s]].first_child; child >= 0;
-			 child = b->nodes[child].next_sibling)
-			nedges++;
+		ca.used[k] = true;
+		ca.next_free[k] = nc;
 	}
-	ac->edge_class = MemoryContextAllocExtended(cxt, Max(nedges, 1), MCXT_ALLOC_HUGE);
-	ac->edge_target = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(nedges, 1),
-												 MCXT_ALLOC_HUGE);
-	nedges = 0;
-	for (s = 0; s < nstates; s++)
+	ca.base_used[0] = true;
+	ca.head = nc;
+	ca.top = nc;
+	stack = palloc_extended(sizeof(int32) * nstates, MCXT_ALLOC_HUGE);
+	for (s = 0; s < ac->ndense; s++)
 	{
-		ac->states[s].edge_start = nedges;
-		ac->states[s].key = b->nodes[order[s]].key;
-		if (s >= ac->ndense)
-		{
-			int32		child;
+		int32		frontier;
 
-			/* siblings are sorted by byte, so classes come out sorted */
-			for (child = b->nodes[order[s]].first_child; child >= 0;
-				 child = b->nodes[child].next_sibling)
+		for (frontier = b->nodes[order[s]].first_child; frontier >= 0;
+			 frontier = b->nodes[frontier].next_sibling)
+		{
+			int32		sp = 0;
+
+			if (bfs[frontier] < ac->ndense)
+				continue;
+			if ((uint64) dl + ca.head >= CZ_AC_MAX_STATE_VALUES)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("too many literal patterns to compile")));
+			value[frontier] = dl + ca.head;
+			cells_take(&ca, ca.head, 0);
+			stack[sp++] = frontier;
+			while (sp > 0)
 			{
-				ac->edge_class[nedges] = ac->byte_class[b->nodes[child].byte];
-				ac->edge_target[nedges] = renum[child];
-				nedges++;
+				int32		node = stack[--sp];
+				int32		child;
+				int			n = 0;
+				uint32		base;
+
+				if ((++placed & 0xFFFF) == 0)
+					CHECK_FOR_INTERRUPTS();
+
+				for (child = b->nodes[node].first_child; child >= 0;
+					 child = b->nodes[child].next_sibling)
+					classes[n++] = ac->byte_class[b->nodes[child].byte];
+				if (n == 0)
+					continue;	/* base 0 */
+				base = cells_find_base(&ca, classes, n);
+				if ((uint64) dl + base + classes[n - 1] >= CZ_AC_MAX_STATE_VALUES)
+					ereport(ERROR,
+							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+							 errmsg("too many literal patterns to compile")));
+				ca.cells[value[node] - dl] |= base;
+				i = 0;
+				for (child = b->nodes[node].first_child; child >= 0;
+					 child = b->nodes[child].next_sibling)
+				{
+					cells_take(&ca, base + classes[i], classes[i]);
+					value[child] = dl + base + classes[i];
+					i++;
+				}
+				/* children in reverse, so that the first is placed next */
+				sp += n;
+				i = 0;
+				for (child = b->nodes[node].first_child; child >= 0;
+					 child = b->nodes[child].next_sibling)
+					stack[sp - 1 - i++] = child;
 			}
 		}
 	}
-	ac->states[nstates].edge_start = nedges;
-
-	ac->dense = MemoryContextAllocExtended(cxt,
-										   sizeof(int32) * (Size) ac->ndense * ac->nclasses,
-										   MCXT_ALLOC_HUGE);
+	pfree(stack);
+	pfree(ca.used);
+	pfree(ca.base_used);
+	pfree(ca.next_free);
+	pfree(ca.tries);
+	ncells = ca.top + nc;
+	Assert(ncells <= ca.cap);
+	ac->ncells = ncells;
+	ac->cells = ca.cells;		/* still in the build context: see below */
 
 	/*
-	 * Failure links and dense rows in BFS order: a state's fail target is
-	 * shallower, so it is complete when we get to the state.
+	 * Failure links, outputs and dense rows in breadth-first order.  A
+	 * state's failure link is shallower, so it is complete (link, outputs,
+	 * flag and, if dense, its row) when we get to the state; the children
+	 * of each state get their failure link and outputs when it is visited.
 	 */
-	ac->states[0].fail = 0;
+	dense = palloc_extended(sizeof(uint32) * (Size) dl, MCXT_ALLOC_HUGE);
+	dense_fail = palloc_extended(sizeof(uint32) * ac->ndense, MCXT_ALLOC_HUGE);
+	dense_out = palloc_extended(sizeof(int32) * ac->ndense, MCXT_ALLOC_HUGE);
+	cell_out = palloc_extended(sizeof(int32) * ncells, MCXT_ALLOC_HUGE);
+	memset(cell_out, -1, sizeof(int32) * ncells);
+	ac->dense = dense;
+	ac->outputs = MemoryContextAllocExtended(cxt, sizeof(AcOutput) * Max(b->nkeys, 1),
+											 MCXT_ALLOC_HUGE);
+	dense_fail[0] = 0;
+	dense_out[0] = -1;
 	for (s = 0; s < nstates; s++)
 	{
 		int32		node = order[s];
+		uint32		x = value[node];
+		uint32		fail;
 		int32		child;
-		int32		fail = ac->states[s].fail;
 
 		if ((s & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 
-		if (s < ac->ndense)
+		if (x < dl)
 		{
-			int32	   *row = ac->dense + (Size) s * ac->nclasses;
-
+			fail = dense_fail[s];
 			if (s == 0)
-				memset(row, 0, sizeof(int32) * ac->nclasses);
+				memset(dense, 0, sizeof(uint32) * nc);
 			else
-				memcpy(row, ac->dense + (Size) fail * ac->nclasses,
-					   sizeof(int32) * ac->nclasses);
+				memcpy(dense + x, dense + fail, sizeof(uint32) * nc);
 		}
+		else
+			fail = cell_fail(ac->cells[x - dl]);
 
 		for (child = b->nodes[node].first_child; child >= 0;
 			 child = b->nodes[child].next_sibling)
 		{
-			uint8		c = ac->byte_class[b->nodes[child].byte];
-			int32		t = renum[child];
+			uint32		c = ac->byte_class[b->nodes[child].byte];
+			uint32		t = value[child];
+			uint32		tfail;
+			int32		out;
 
-			ac->states[t].fail = (s == 0) ? 0 : ac_step(ac, fail, c);
-			if (s < ac->ndense)
-				ac->dense[(Size) s * ac->nclasses + c] = t;
+			tfail = (s == 0) ? 0 : (ac_step(ac, fail, c) & CZ_AC_STATE_MASK);
+			out = (tfail < dl) ? dense_out[tfail / nc] : cell_out[tfail - dl];
+			if (b->nodes[child].key >= 0)
+			{
+				ac->outputs[noutputs].key = b->nodes[child].key;
+				ac->outputs[noutputs].next = out;
+				out = noutputs++;
+			}
+			if (t < dl)
+			{
+				dense_fail[t / nc] = tfail;
+				dense_out[t / nc] = out;
+			}
+			else
+			{
+				ac->cells[t - dl] |= ((uint64) tfail << CELL_FAIL_SHIFT) |
+					(out >= 0 ? CELL_OUT : 0);
+				cell_out[t - dl] = out;
+			}
+			if (x < dl)
+				dense[x + c] = t | (out >= 0 ? CZ_AC_OUT : 0);
 		}
-
-		/* report chain: fail is shallower, already done */
-		if (s == 0)
-			ac->states[s].next_report = -1;
-		else
-			ac->states[s].next_report = ac->states[fail].report;
-		ac->states[s].report = (ac->states[s].key >= 0) ? s : ac->states[s].next_report;
 	}
-
+	Assert(noutputs == b->nkeys);
+	pfree(dense_fail);
 	pfree(order);
-	pfree(renum);
+	pfree(bfs);
+	pfree(value);
+
+	/*
+	 * Renumber the dense rows so that those of reporting states come last:
+	 * then one comparison with dense_quiet tells the scan that the next
+	 * state is dense and reports nothing.  The root stays first.
+	 */
+	perm = palloc_extended(sizeof(uint32) * ac->ndense, MCXT_ALLOC_HUGE);
+	nquiet = 0;
+	for (s = 0; s < ac->ndense; s++)
+		if (dense_out[s] < 0)
+			perm[s] = nquiet++;
+	nreporting = nquiet;
+	for (s = 0; s < ac->ndense; s++)
+		if (dense_out[s] >= 0)
+			perm[s] = nreporting++;
+	Assert(perm[0] == 0);
+	ac->dense_quiet = nquiet * nc;
+	ac->dense = MemoryContextAllocExtended(cxt, sizeof(uint32) * (Size) dl,
+										   MCXT_ALLOC_HUGE);
+	ac->dense_out = MemoryContextAllocExtended(cxt, sizeof(int32) * ac->ndense,
+											   MCXT_ALLOC_HUGE);
+	for (s = 0; s < ac->ndense; s++)
+	{
+		uint32	   *from = dense + (Size) s * nc;
+		uint32	   *to = ac->dense + (Size) perm[s] * nc;
+
+		ac->dense_out[perm[s]] = dense_out[s];
+		for (k = 0; k < nc; k++)
+		{
+			uint32		v = from[k];
+			uint32		t = v & CZ_AC_STATE_MASK;
+
+			to[k] = (t < dl) ? ((v & CZ_AC_OUT) | (perm[t / nc] * nc)) : v;
+		}
+	}
+	pfree(dense);
+	pfree(dense_out);
+
+	/* cells into their own context, with failure links renumbered */
+	ac->cells = MemoryContextAllocExtended(cxt, sizeof(uint64) * ncells,
+										   MCXT_ALLOC_HUGE);
+	for (k = 0; k < ncells; k++)
+	{
+		uint64		x = ca.cells[k];
+		uint32		f = cell_fail(x);
+
+		if (f < dl)
+			x = (x & ~(~UINT64CONST(0) << CELL_FAIL_SHIFT)) |
+				((uint64) (perm[f / nc] * nc) << CELL_FAIL_SHIFT);
+		ac->cells[k] = x;
+	}
+	pfree(ca.cells);
+	pfree(perm);
+
+	/* outputs of the reporting cells, by rank */
+	ac->cell_out_words = MemoryContextAllocExtended(cxt,
+													sizeof(AcOutWord) * (ncells / 64 + 1),
+													MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	nreporting = 0;
+	for (k = 0; k < ncells; k++)
+	{
+		if ((k & 63) == 0)
+			ac->cell_out_words[k / 64].rank = nreporting;
+		if (cell_out[k] >= 0)
+		{
+			ac->cell_out_words[k / 64].bits |= UINT64CONST(1) << (k & 63);
+			nreporting++;
+		}
+	}
+	ac->cell_out = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(nreporting, 1),
+											  MCXT_ALLOC_HUGE);
+	nreporting = 0;
+	for (k = 0; k < ncells; k++)
+		if (cell_out[k] >= 0)
+			ac->cell_out[nreporting++] = cell_out[k];
+	pfree(cell_out);
+
 	return ac;
 }
 
@@ -355,36 +700,78 @@ cz_ac_key_length(const CzAutomaton *ac, int32 key)
 	return ac->key_len[key];
 }
 
+/* Report the keys of state value s (flag cleared); false if told to stop. */
+static pg_noinline bool
+report(const CzAutomaton *ac, uint32 s, int end, CzAcHitFn hit, void *arg)
+{
+	int32		o;
+
+	if (s < ac->dense_limit)
+		o = ac->dense_out[s / (uint32) ac->nclasses];
+	else
+	{
+		uint32		k = s - ac->dense_limit;
+		const AcOutWord *w = &ac->cell_out_words[k / 64];
+
+		o = ac->cell_out[w->rank +
+						 pg_popcount64(w->bits & ((UINT64CONST(1) << (k & 63)) - 1))];
+	}
+	for (; o >= 0; o = ac->outputs[o].next)
+		if (!hit(arg, ac->outputs[o].key, end))
+			return false;
+	return true;
+}
+
 bool
 cz_ac_scan(const CzAutomaton *ac, const char *text, int len,
 		   CzAcHitFn hit, void *arg)
 {
 	const uint8 *p = (const uint8 *) text;
-	int32		s = 0;
-	int			i;
+	const uint8 *byte_class = ac->byte_class;
+	const uint32 *dense = ac->dense;
+	uint32		quiet = ac->dense_quiet;
+	uint32		dl = ac->dense_limit;
+	uint32		s = 0;
+	int			i = 0;
+	int			tick = 0xFFFF;
 
 	if (ac->nkeys == 0)
 		return true;
 
-	for (i = 0; i < len; i++)
+	for (;;)
 	{
-		uint8		c = ac->byte_class[p[i]];
-		int32		r;
+		int			stop = Min(len, tick);
 
-		/* a tick every 64kB lets the caller check interrupts and budget */
-		if ((i & 0xFFFF) == 0xFFFF && !hit(arg, -1, i))
-			return false;
-		if (c == 0)
+		while (i < stop)
 		{
-			s = 0;
-			continue;
-		}
-		s = ac_step(ac, s, c);
-		for (r = ac->states[s].report; r >= 0; r = ac->states[r].next_report)
-		{
-			if (!hit(arg, ac->states[r].key, i + 1))
+			uint32		c = byte_class[p[i++]];
+			uint32		v;
+
+			/* fast path: a dense state that reports nothing */
+			if (likely(s < quiet))
+			{
+				v = dense[s + c];
+				if (likely(v < quiet))
+				{
+					s = v;
+					continue;
+				}
+			}
+			else if (s < dl)
+				v = dense[s + c];
+			else if (c == 0)
+				v = 0;
+			else
+				v = sparse_step(ac, s - dl, c);
+			s = v & CZ_AC_STATE_MASK;
+			if ((v & CZ_AC_OUT) && !report(ac, s, i, hit, arg))
 				return false;
 		}
+		if (i >= len)
+			return true;
+		/* a tick every 64kB lets the caller check interrupts and budget */
+		if (!hit(arg, -1, i))
+			return false;
+		tick += 0x10000;
 	}
-	return true;
 }

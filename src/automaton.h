@@ -18,6 +18,9 @@ typedef struct CzAutomaton CzAutomaton;
 extern CzAcBuilder *cz_ac_builder_create(MemoryContext cxt);
 extern int32 cz_ac_builder_add(CzAcBuilder *builder, const char *key, int len);
 extern CzAutomaton *cz_ac_build(CzAcBuilder *builder, MemoryContext cxt);
+/* The same with a given memory budget for the dense rows (for tests). */
+extern CzAutomaton *cz_ac_build_with_budget(CzAcBuilder *builder, MemoryContext cxt,
+											Size dense_budget);
 
 extern int32 cz_ac_key_count(const CzAutomaton *ac);
 extern int32 cz_ac_state_count(const CzAutomaton *ac);

@@ -14,9 +14,12 @@
  *	      path equal to the generic extraction; a text is fully similar
  *	      to itself;
  *	    - the automaton: built from random keys (enough of them, in some
- *	      iterations, for states beyond the dense rows), every occurrence it
- *	      reports is real, and it reports as many occurrences of each key as
- *	      a naive search finds.
+ *	      iterations, for states beyond the dense rows) with the default or
+ *	      a tiny dense-row budget (so few keys also make sparse states and
+ *	      failure chains), every occurrence it reports is real, it reports
+ *	      as many occurrences of each key as a naive search finds, its
+ *	      64kB ticks come where automaton.h says, and a callback returning
+ *	      false stops the scan.
  *	  A violated invariant is an ERROR naming it.  Returns the number of
  *	  checks made.
  *
@@ -142,6 +145,10 @@ typedef struct ScanCheck
 	int			nkeys;
 	int		   *found;			/* per automaton key id */
 	bool		bad_hit;
+	int			nticks;
+	bool		bad_tick;
+	int			stop_after;		/* return false at this hit, if >= 0 */
+	int			nhits;
 } ScanCheck;
 
 static bool
@@ -150,7 +157,19 @@ scan_hit(void *arg, int32 key, int end)
 	ScanCheck  *sc = (ScanCheck *) arg;
 
 	if (key < 0)
+	{
+		/* a tick before the byte at offset end, every 64kB */
+		sc->nticks++;
+		if ((end & 0xFFFF) != 0xFFFF || end >= sc->len)
+			sc->bad_tick = true;
 		return true;
+	}
+	if (sc->stop_after >= 0 && sc->nhits >= sc->stop_after)
+	{
+		sc->bad_hit = true;		/* called again after returning false */
+		return false;
+	}
+	sc->nhits++;
 	sc->found[key]++;
 	/* the reported occurrence must be real */
 	{
@@ -164,7 +183,7 @@ scan_hit(void *arg, int32 key, int end)
 			memcmp(sc->text + end - klen, sc->keys[k], klen) != 0)
 			sc->bad_hit = true;
 	}
-	return true;
+	return sc->stop_after < 0 || sc->nhits < sc->stop_after;
 }
 
 PG_FUNCTION_INFO_V1(categorize_fuzz_engine);
@@ -259,9 +278,20 @@ categorize_fuzz_engine(PG_FUNCTION_ARGS)
 			CzAcBuilder *b = cz_ac_builder_create(cxt);
 			CzAutomaton *ac;
 			ScanCheck	sc;
-			int			tlen = many ? 20000 : rng_below(&rng, 2000);
-			char	   *text = palloc(tlen + 1);
+			int			tlen;
+			char	   *text;
 			int			k;
+			int			total;
+			bool		finished;
+
+			/* sometimes long enough for the 64kB ticks */
+			if (many)
+				tlen = 20000;
+			else if (iter % 64 == 4)
+				tlen = 65535 + rng_below(&rng, 140000);
+			else
+				tlen = rng_below(&rng, 2000);
+			text = palloc(tlen + 1);
 
 			sc.keys = palloc(sizeof(char *) * nkeys);
 			sc.key_id_of = palloc(sizeof(int) * nkeys);
@@ -278,7 +308,19 @@ categorize_fuzz_engine(PG_FUNCTION_ARGS)
 				sc.keys[k][klen] = '\0';
 				sc.key_id_of[k] = cz_ac_builder_add(b, sc.keys[k], klen);
 			}
-			ac = cz_ac_build(b, cxt);
+			/* a tiny budget leaves only the root (or a few states) dense */
+			switch (rng_below(&rng, 3))
+			{
+				case 0:
+					ac = cz_ac_build(b, cxt);
+					break;
+				case 1:
+					ac = cz_ac_build_with_budget(b, cxt, 0);
+					break;
+				default:
+					ac = cz_ac_build_with_budget(b, cxt, rng_below(&rng, 64 * 1024));
+					break;
+			}
 			random_bytes(&rng, text, tlen);
 			/* plant some keys in the text */
 			for (k = 0; k < nkeys && k < 50; k++)
@@ -298,9 +340,16 @@ categorize_fuzz_engine(PG_FUNCTION_ARGS)
 			sc.nkeys = nkeys;
 			sc.found = palloc0(sizeof(int) * cz_ac_key_count(ac));
 			sc.bad_hit = false;
-			cz_ac_scan(ac, text, tlen, scan_hit, &sc);
+			sc.nticks = 0;
+			sc.bad_tick = false;
+			sc.stop_after = -1;
+			sc.nhits = 0;
+			if (!cz_ac_scan(ac, text, tlen, scan_hit, &sc))
+				FUZZ_FAIL("automaton scan stopped without being told to");
 			if (sc.bad_hit)
 				FUZZ_FAIL("automaton reported an occurrence that is not there");
+			if (sc.bad_tick || sc.nticks != (tlen >> 16))
+				FUZZ_FAIL("automaton ticks not every 64kB");
 			/* every key when there are few; a sample of the many */
 			for (k = 0; k < nkeys; k += many ? 97 : 1)
 			{
@@ -309,6 +358,20 @@ categorize_fuzz_engine(PG_FUNCTION_ARGS)
 
 				if (sc.found[id] != naive_count(text, tlen, sc.keys[k], klen))
 					FUZZ_FAIL("automaton missed occurrences a naive search finds");
+				checks++;
+			}
+
+			/* a callback returning false stops the scan there */
+			total = sc.nhits;
+			if (total > 0 && !many)
+			{
+				memset(sc.found, 0, sizeof(int) * cz_ac_key_count(ac));
+				sc.stop_after = 1 + rng_below(&rng, total);
+				sc.nhits = 0;
+				sc.nticks = 0;
+				finished = cz_ac_scan(ac, text, tlen, scan_hit, &sc);
+				if (finished || sc.bad_hit || sc.nhits != sc.stop_after)
+					FUZZ_FAIL("automaton scan did not stop when told to");
 				checks++;
 			}
 		}
