@@ -643,8 +643,8 @@ categorize_batch_submit(PG_FUNCTION_ARGS)
 			types[1] = INT8OID;
 			types[2] = INT8OID;
 			if (SPI_execute_with_args("INSERT INTO categorize.batch_chunks (job_id, chunk_no, first_block,"
-									  " end_block, state, rows_done, attempts, finished_at)"
-									  " VALUES ($1, 0, 0, $2, 'done', $3, 1, clock_timestamp())",
+									  " end_block, state, rows_done, attempts, started_at, finished_at)"
+									  " VALUES ($1, 0, 0, $2, 'done', $3, 1, now(), clock_timestamp())",
 									  3, types, values, NULL, false, 0) != SPI_OK_INSERT)
 				elog(ERROR, "could not record batch job");
 		}

@@ -828,7 +828,7 @@ run_chunk(const ChunkJob *job, ErrorData **error)
 			if (result == CHUNK_DONE)
 				SPI_execute_with_args("UPDATE categorize.batch_chunks"
 									  "   SET state = 'done', rows_done = $3, attempts = attempts + 1,"
-									  "       error = NULL, finished_at = clock_timestamp()"
+									  "       error = NULL, started_at = now(), finished_at = clock_timestamp()"
 									  " WHERE job_id = $1 AND chunk_no = $2",
 									  3, types, values, NULL, false, 0);
 			if (result == CHUNK_DONE)
@@ -1100,6 +1100,14 @@ cz_batch_worker_main(Datum arg)
 		slot_hold(NULL);
 		MemoryContextReset(work_cxt);
 		ConditionVariableBroadcast(&cz_batch->job_cv);
+
+		/*
+		 * A worker runs many transactions without going idle: report the
+		 * table statistics now and then (at most once a second), so that
+		 * autovacuum and pg_stat_user_tables see the dead row versions of
+		 * a long job before the worker exits.
+		 */
+		(void) pgstat_report_stat(false);
 	}
 	proc_exit(0);
 }
