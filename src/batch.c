@@ -589,19 +589,24 @@ categorize_batch_submit(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	/* rows as the caller sees them (row-level security applies) */
+	/*
+	 * Rows as the caller sees them (row-level security applies), all and
+	 * still to do, in one scan: this runs before any worker can start.
+	 */
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT count(*) FROM %s", table);
-	rows_all = spi_int8(sql.data, 0, NULL, NULL);
 	if (only_uncategorized)
-	{
-		resetStringInfo(&sql);
-		appendStringInfo(&sql, "SELECT count(*) FROM %s WHERE %s IS NULL",
-						 table, quote_identifier(column));
-		rows_pending = spi_int8(sql.data, 0, NULL, NULL);
-	}
+		appendStringInfo(&sql, "SELECT count(*), count(*) FILTER (WHERE %s IS NULL) FROM %s",
+						 quote_identifier(column), table);
 	else
-		rows_pending = rows_all;
+		appendStringInfo(&sql, "SELECT count(*), count(*) FROM %s", table);
+	if (SPI_execute(sql.data, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not count the rows of %s", table);
+	{
+		bool		isnull;
+
+		rows_all = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		rows_pending = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	}
 
 	in_caller = (rows_pending <= cz_sync_batch_rows || nblocks == 0);
 	if (in_caller)
@@ -638,8 +643,8 @@ categorize_batch_submit(PG_FUNCTION_ARGS)
 			types[1] = INT8OID;
 			types[2] = INT8OID;
 			if (SPI_execute_with_args("INSERT INTO categorize.batch_chunks (job_id, chunk_no, first_block,"
-									  " end_block, state, rows_done, attempts, finished_at)"
-									  " VALUES ($1, 0, 0, $2, 'done', $3, 1, clock_timestamp())",
+									  " end_block, state, rows_done, attempts, started_at, finished_at)"
+									  " VALUES ($1, 0, 0, $2, 'done', $3, 1, now(), clock_timestamp())",
 									  3, types, values, NULL, false, 0) != SPI_OK_INSERT)
 				elog(ERROR, "could not record batch job");
 		}

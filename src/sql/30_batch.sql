@@ -37,6 +37,7 @@ CREATE TABLE categorize.batch_chunks (
     rows_failed  bigint NOT NULL DEFAULT 0,
     attempts     integer NOT NULL DEFAULT 0,
     error        text,
+    started_at   timestamptz,                   -- start of the transaction that did it
     finished_at  timestamptz,
     PRIMARY KEY (job_id, chunk_no),
     CHECK (end_block > first_block)

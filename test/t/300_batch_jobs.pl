@@ -93,6 +93,22 @@ sub wait_progress
 	return job_field($job, 'rows_done');
 }
 
+# poll_query_until dies ("ack Broken pipe") when psql exits before it has
+# read the query, as it does while the server refuses connections during a
+# crash restart: retry then.
+sub poll_after_crash
+{
+	my ($query) = @_;
+	for my $try (1 .. 5)
+	{
+		my $ok = eval { $node->poll_query_until('postgres', $query) };
+		return $ok if defined $ok;
+		note("poll_query_until failed during the crash restart, retrying: $@");
+		sleep 1;
+	}
+	return 0;
+}
+
 # ---- a multi-chunk job on two workers ----
 $node->safe_psql('postgres', "SELECT make_expenses('big', $big_rows)");
 my $start = time;
@@ -128,7 +144,7 @@ for my $case ('fast', 'immediate', 'kill9', 'supervisor_term', 'supervisor_kill9
 		ok($pid =~ /^\d+$/, 'a batch worker is running');
 		kill 'KILL', $pid;
 		# the postmaster restarts every process; wait until it is back
-		$node->poll_query_until('postgres', 'SELECT true') or die 'server did not come back';
+		poll_after_crash('SELECT true') or die 'server did not come back';
 	}
 	elsif ($case =~ /^supervisor_(term|kill9)$/)
 	{
@@ -138,7 +154,7 @@ for my $case ('fast', 'immediate', 'kill9', 'supervisor_term', 'supervisor_kill9
 		ok($pid =~ /^\d+$/, "$case: the supervisor is running");
 		kill $signal, $pid;
 		# SIGTERM: it restarts itself (bgw_restart_time); SIGKILL: crash restart
-		$node->poll_query_until('postgres',
+		poll_after_crash(
 			"SELECT count(*) = 1 AND min(pid) <> $pid FROM pg_stat_activity WHERE backend_type = 'categorize batch supervisor'")
 		  or die "$case: no new supervisor";
 	}
