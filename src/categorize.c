@@ -24,6 +24,7 @@
 double		cz_min_confidence = 0.5;
 double		cz_fuzzy_threshold = 0.5;
 int			cz_fuzzy_max_candidates = 128;
+bool		cz_regex_dfa = true;
 int			cz_time_budget_ms = 25;
 int			cz_max_alternatives = 5;
 int			cz_breaker_failure_threshold = 5;
@@ -56,6 +57,11 @@ define_settings(void)
 							"Candidates sharing the query's rarest trigrams come first; 0 examines them all.",
 							&cz_fuzzy_max_candidates, 128, 0, INT_MAX,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("categorize.regex_dfa",
+							 "Runs simple regex patterns on the extension's own DFA.",
+							 "Off runs every regex pattern through PostgreSQL's regex engine; the answers are the same.",
+							 &cz_regex_dfa, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("categorize.time_budget",
 							"Longest a single categorization may take before it gives up.",
 							"A call over budget answers NULL and counts as a breaker failure; 0 disables the budget.",

@@ -22,6 +22,7 @@
 extern double cz_min_confidence;
 extern double cz_fuzzy_threshold;
 extern int	cz_fuzzy_max_candidates;
+extern bool cz_regex_dfa;
 extern int	cz_time_budget_ms;
 extern int	cz_max_alternatives;
 extern int	cz_breaker_failure_threshold;

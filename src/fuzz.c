@@ -23,17 +23,25 @@
  *	  A violated invariant is an ERROR naming it.  Returns the number of
  *	  checks made.
  *
+ *	  categorize._fuzz_regex(seed, iterations): random patterns against
+ *	  random texts, the regex DFA (regex_dfa.c) against pg_regexec().
+ *
  *	  Backend-local; allocates in a context reset every iteration.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "catalog/pg_collation.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "regex/regex.h"
 #include "utils/memutils.h"
 
 #include "automaton.h"
 #include "categorize.h"
+#include "regex_dfa.h"
 #include "trigram.h"
 
 typedef struct FuzzRng
@@ -380,4 +388,210 @@ categorize_fuzz_engine(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 	PG_RETURN_INT64(checks);
+}
+
+/* ---------- the regex DFA against PostgreSQL's engine ---------- */
+
+typedef struct RegexGen
+{
+	FuzzRng    *rng;
+	StringInfoData buf;
+} RegexGen;
+
+static void gen_alternation(RegexGen *g, int depth);
+
+static void
+gen_bracket(RegexGen *g)
+{
+	static const char *const items[] = {
+		"a", "b", "B", "1", " ", "_", "-", ".", "a-c", "A-Z", "0-9", "Z-a",
+		"\\d", "\\s", "\\w", "\\.", "\\]", "x-z", "[", "*"
+	};
+	int			n = 1 + rng_below(g->rng, 3);
+
+	appendStringInfoChar(&g->buf, '[');
+	if (rng_below(g->rng, 3) == 0)
+		appendStringInfoChar(&g->buf, '^');
+	if (rng_below(g->rng, 10) == 0)
+		appendStringInfoChar(&g->buf, ']');
+	while (n-- > 0)
+		appendStringInfoString(&g->buf, items[rng_below(g->rng, lengthof(items))]);
+	appendStringInfoChar(&g->buf, ']');
+}
+
+static void
+gen_atom(RegexGen *g, int depth)
+{
+	static const char *const simple[] = {
+		"a", "b", "c", "A", "B", " ", "1", "_", "-", ",", "/", "\\.", "\\*", "\\$",
+		"\\\\", "\\(", "\\t", "\\n", ".", "\\d", "\\s", "\\w", "\\D", "\\S", "\\W",
+		"^", "$", "\\m", "\\M", "\\y", "\\Y", "\\A", "\\Z",
+		/* outside the subset: the DFA must decline, not misread them */
+		"\\1", "(?=a)", "[[:alpha:]]", "\xc3\xa9", "\\b", "\\x41", "(?i)", "[[.a.]]"
+	};
+	int			k = rng_below(g->rng, 10);
+
+	if (k < 2)
+		gen_bracket(g);
+	else if (k < 4 && depth < 3)
+	{
+		appendStringInfoString(&g->buf, rng_below(g->rng, 2) ? "(" : "(?:");
+		gen_alternation(g, depth + 1);
+		appendStringInfoChar(&g->buf, ')');
+	}
+	else
+		appendStringInfoString(&g->buf,
+							   simple[rng_below(g->rng, lengthof(simple) - (rng_below(g->rng, 8) ? 8 : 0))]);
+}
+
+static void
+gen_branch(RegexGen *g, int depth)
+{
+	static const char *const quantifiers[] = {
+		"*", "+", "?", "{2}", "{0,2}", "{1,}", "{0}", "*?", "+?", "??", "{1,3}?"
+	};
+	int			n = rng_below(g->rng, 5);
+
+	while (n-- > 0)
+	{
+		gen_atom(g, depth);
+		if (rng_below(g->rng, 3) == 0)
+			appendStringInfoString(&g->buf, quantifiers[rng_below(g->rng, lengthof(quantifiers))]);
+	}
+}
+
+static void
+gen_alternation(RegexGen *g, int depth)
+{
+	gen_branch(g, depth);
+	while (rng_below(g->rng, 5) == 0)
+	{
+		appendStringInfoChar(&g->buf, '|');
+		gen_branch(g, depth);
+	}
+}
+
+static int
+random_text(FuzzRng *r, char *buf, int cap)
+{
+	static const char *const pieces[] = {
+		"a", "b", "c", "A", "B", "C", "x", "Z", " ", "1", "7", "_", "-", ".", ",", "/",
+		"*", "$", "\\", "(", "[", "]", "\n", "\t", "\x1c", "\x7f",
+		"\xc3\xa9", "\xc3\xbc", "\xc2\xa0", "\xc4\xb0", "\xe2\x80\x83", "\xd9\xa3"
+	};
+	int			n = rng_below(r, 14);
+	int			len = 0;
+
+	while (n-- > 0)
+	{
+		const char *p = pieces[rng_below(r, lengthof(pieces))];
+		int			l = strlen(p);
+
+		if (len + l > cap)
+			break;
+		memcpy(buf + len, p, l);
+		len += l;
+	}
+	return len;
+}
+
+static int
+pg_engine_matches(regex_t *re, const char *text, int len)
+{
+	pg_wchar   *wide = palloc(sizeof(pg_wchar) * (len + 1));
+	int			wlen = pg_mb2wchar_with_len(text, wide, len);
+	int			rc = pg_regexec(re, wide, wlen, 0, NULL, 0, NULL, 0);
+
+	if (rc != REG_OKAY && rc != REG_NOMATCH)
+		elog(ERROR, "pg_regexec failed: %d", rc);
+	return rc == REG_OKAY ? CZ_DFA_MATCH : CZ_DFA_NOMATCH;
+}
+
+/*
+ * categorize._fuzz_regex(seed, iterations): random patterns (mostly in the
+ * DFA's subset, some outside it) and random texts (ASCII, control bytes,
+ * non-ASCII letters and spaces); wherever the DFA gives an answer it must
+ * be pg_regexec()'s.  Errors on the first disagreement, naming pattern and
+ * text.  Returns the number of (pattern, text) answers compared; also
+ * errors if the DFA took under a third of the patterns PostgreSQL
+ * accepted, so the test cannot pass by declining everything.
+ */
+PG_FUNCTION_INFO_V1(categorize_fuzz_regex);
+Datum
+categorize_fuzz_regex(PG_FUNCTION_ARGS)
+{
+	int64		seed = PG_GETARG_INT64(0);
+	int32		iterations = PG_GETARG_INT32(1);
+	FuzzRng		rng;
+	MemoryContext cxt;
+	MemoryContext old;
+	int64		compared = 0;
+	int			accepted = 0;
+	int			taken = 0;
+	int			iter;
+
+	rng.state = (uint64) seed * UINT64CONST(0x9E3779B97F4A7C15) + 7;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "categorize regex fuzz",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+
+	for (iter = 0; iter < iterations; iter++)
+	{
+		RegexGen	g;
+		pg_wchar   *wide;
+		int			wlen;
+		regex_t		re;
+		CzRegexDfa *dfa;
+		int			t;
+
+		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(cxt);
+		g.rng = &rng;
+		initStringInfo(&g.buf);
+		gen_alternation(&g, 0);
+
+		wide = palloc(sizeof(pg_wchar) * (g.buf.len + 1));
+		wlen = pg_mb2wchar_with_len(g.buf.data, wide, g.buf.len);
+		if (pg_regcomp(&re, wide, wlen, REG_ADVANCED | REG_ICASE,
+					   DEFAULT_COLLATION_OID) != REG_OKAY)
+			continue;			/* not a pattern users could store */
+		accepted++;
+		dfa = cz_regex_dfa_compile(g.buf.data, g.buf.len, cxt);
+		if (dfa != NULL)
+		{
+			taken++;
+			for (t = 0; t < 40; t++)
+			{
+				char		text[64];
+				int			len = random_text(&rng, text, sizeof(text));
+				int			mine = cz_regex_dfa_match(dfa, text, len);
+				int			theirs;
+
+				if (mine == CZ_DFA_UNKNOWN)
+					continue;
+				theirs = pg_engine_matches(&re, text, len);
+				if (mine != theirs)
+				{
+					pg_regfree(&re);
+					ereport(ERROR,
+							(errcode(ERRCODE_INTERNAL_ERROR),
+							 errmsg("categorize fuzz: the regex DFA says %s where PostgreSQL says %s",
+									mine == CZ_DFA_MATCH ? "match" : "no match",
+									theirs == CZ_DFA_MATCH ? "match" : "no match"),
+							 errdetail("pattern \"%s\", text \"%s\" (seed %lld, iteration %d)",
+									   g.buf.data, pnstrdup(text, len), (long long) seed, iter)));
+				}
+				compared++;
+			}
+		}
+		pg_regfree(&re);
+	}
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	if (accepted > 30 && taken * 3 < accepted)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("categorize fuzz: the regex DFA took only %d of %d patterns", taken, accepted)));
+	PG_RETURN_INT64(compared);
 }

@@ -58,6 +58,7 @@
 
 #include "categorize.h"
 #include "pattern_index.h"
+#include "regex_dfa.h"
 #include "regex_prefilter.h"
 
 static CzIndex *current_index = NULL;
@@ -444,6 +445,8 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 												 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	index->regexes = MemoryContextAllocExtended(cxt, sizeof(regex_t) * Max(n, 1),
 												MCXT_ALLOC_HUGE);
+	index->regex_dfas = MemoryContextAllocExtended(cxt, sizeof(CzRegexDfa *) * Max(n, 1),
+												   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	index->regex_pattern = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(n, 1),
 													  MCXT_ALLOC_HUGE);
 	index->regex_prefiltered = MemoryContextAllocExtended(cxt, sizeof(bool) * Max(n, 1),
@@ -551,6 +554,7 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 						if (llen > 0)
 							pattern_key[p] = cz_ac_builder_add(ac, normbuf, llen);
 						index->regex_prefiltered[index->nregexes] = (llen > 0);
+						index->regex_dfas[index->nregexes] = cz_regex_dfa_compile(value, len, cxt);
 						pat->u.regex = index->nregexes;
 						index->regex_pattern[index->nregexes++] = p;
 					}
@@ -837,10 +841,13 @@ Datum
 categorize_index_info(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[8];
-	bool		nulls[8] = {0};
+	Datum		values[10];
+	bool		nulls[10] = {0};
 	bool		rebuilt;
 	CzIndex    *index;
+	int32		on_dfa = 0;
+	int32		dfa_states = 0;
+	int			i;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -854,5 +861,14 @@ categorize_index_info(PG_FUNCTION_ARGS)
 	values[5] = Int32GetDatum(index->nboosters);
 	values[6] = Float8GetDatum(index->build_ms);
 	values[7] = Int64GetDatum((int64) MemoryContextMemAllocated(index->cxt, true));
+	for (i = 0; i < index->nregexes; i++)
+	{
+		if (index->regex_dfas[i] == NULL)
+			continue;
+		on_dfa++;
+		dfa_states += cz_regex_dfa_states(index->regex_dfas[i]);
+	}
+	values[8] = Int32GetDatum(on_dfa);
+	values[9] = Int32GetDatum(dfa_states);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -81,6 +81,7 @@ typedef struct CzIndex
 	/* regexes, compiled once */
 	int32		nregexes;
 	regex_t    *regexes;
+	struct CzRegexDfa **regex_dfas;	/* NULL: outside the DFA's subset */
 	int32	   *regex_pattern;
 	bool	   *regex_prefiltered;	/* runs only if its literal was seen */
 

@@ -10,7 +10,9 @@
  *	     when there is no merchant) against the trigram index, through a
  *	     memo of recent lookups (fuzzy_cache.c).
  *	  3. Regexes, on the raw texts; a regex with a required literal
- *	     (regex_prefilter.c) only when step 1 saw that literal.
+ *	     (regex_prefilter.c) only when step 1 saw that literal.  A regex
+ *	     in the simple subset runs on its DFA (regex_dfa.c), others and
+ *	     texts the DFA cannot decide on PostgreSQL's engine.
  *	  4. For each category with a text match, its amount and time patterns.
  *	  5. Per category: confidence = 1 - prod(1 - strength_i * c_i) over
  *	     its matching patterns, c_i the pattern's own confidence.
@@ -40,6 +42,7 @@
 #include "fuzzy_cache.h"
 #include "pattern_index.h"
 #include "regex_budget.h"
+#include "regex_dfa.h"
 
 #define S_MERCHANT_EXACT	1.0f
 #define S_MERCHANT_WORDS	0.95f
@@ -294,6 +297,30 @@ regex_matches(regex_t *re, const char *text, int len)
 	return false;
 }
 
+/*
+ * Regex i of the index on one text: on its DFA when it has one, else (or
+ * when the DFA cannot decide for this text) on PostgreSQL's engine.
+ */
+static bool
+index_regex_matches(CzIndex *ix, int i, const char *text, int len)
+{
+	if (text == NULL || cz_deadline_expired())
+		return false;
+	if (ix->regex_dfas[i] != NULL && cz_regex_dfa)
+	{
+		int			r = cz_regex_dfa_match(ix->regex_dfas[i], text, len);
+
+		if (r == CZ_DFA_MATCH || r == CZ_DFA_NOMATCH)
+			return r == CZ_DFA_MATCH;
+		if (r == CZ_DFA_TIMEOUT)
+		{
+			cz_deadline_expire();
+			return false;
+		}
+	}
+	return regex_matches(&ix->regexes[i], text, len);
+}
+
 static int
 cmp_hits(const void *a, const void *b, void *arg)
 {
@@ -450,8 +477,8 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 		}
 		if (ix->regex_prefiltered[i] && ix->regex_stamp[i] != ix->match_stamp)
 			continue;			/* its required literal is in neither text */
-		if (regex_matches(&ix->regexes[i], e->description, e->description_len) ||
-			regex_matches(&ix->regexes[i], e->merchant, e->merchant_len))
+		if (index_regex_matches(ix, i, e->description, e->description_len) ||
+			index_regex_matches(ix, i, e->merchant, e->merchant_len))
 			note_hit(&st, p, S_REGEX, MB_REGEX);
 	}
 

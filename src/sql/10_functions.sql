@@ -71,6 +71,8 @@ CREATE FUNCTION categorize.index_info(OUT patterns_loaded int,
                                       OUT fuzzy_merchants int,
                                       OUT boosters int,
                                       OUT build_ms float8,
-                                      OUT memory_bytes bigint)
+                                      OUT memory_bytes bigint,
+                                      OUT regexes_on_dfa int,
+                                      OUT regex_dfa_states int)
     AS 'MODULE_PATHNAME', 'categorize_index_info'
     LANGUAGE C STABLE PARALLEL SAFE;
