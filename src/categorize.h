@@ -138,6 +138,7 @@ extern void cz_expense_from_values(CzExpense *expense, text *description,
 								   text *merchant, Datum amount, Oid amount_type,
 								   Datum when, Oid when_type);
 extern bool cz_expense_amount(CzExpense *expense, double *amount);
+extern bool cz_numeric_to_double(Datum numeric, double *out);
 extern void cz_expense_time(CzExpense *expense);
 extern const char *cz_expense_user(CzExpense *expense);
 

@@ -263,6 +263,102 @@ cz_expense_from_values(CzExpense *e, text *description, text *merchant,
 	e->when = when;
 }
 
+/*
+ * A numeric as a double without printing and parsing it, when that is
+ * exact: false for NaN, infinities and values with more significant digits
+ * than a double holds exactly (the caller then goes through
+ * numeric_float8_no_overflow(), which is always correct).
+ *
+ * This reads numeric's on-disk format (fixed since PostgreSQL 9.1, and
+ * kept by pg_upgrade; the special values use the sign bits 0xC000 since
+ * 14): a 2-byte short header (sign, display scale, 6-bit weight) or a
+ * 4-byte long one (sign and scale, then a 16-bit weight), then base-10000
+ * digits, most significant first, trailing zero digits stripped.  The
+ * digits make an integer D below 2^53 and the value is D * 10^k with |k|
+ * at most 22, which one IEEE multiplication or division rounds correctly,
+ * as strtod() does (Clinger's fast path): the same double as the slow way.
+ * fuzz.c checks the two against each other on random numerics.
+ */
+bool
+cz_numeric_to_double(Datum value, double *out)
+{
+#if PG_VERSION_NUM >= 140000 && PG_VERSION_NUM < 190000
+	struct varlena *v = (struct varlena *) DatumGetPointer(value);
+	const char *data;
+	int			len;
+	uint16		header;
+	bool		negative;
+	int			weight;
+	int			ndigits;
+	int			i;
+	uint64		d = 0;
+	int			exp10;
+	double		result;
+	static const double pow10[] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+	};
+
+	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
+		return false;			/* compressed or external: not worth it */
+	data = VARDATA_ANY(v);
+	len = VARSIZE_ANY_EXHDR(v);
+	if (len < 2)
+		return false;
+	memcpy(&header, data, 2);
+	if ((header & 0xC000) == 0xC000)
+		return false;			/* NaN, +-Infinity */
+	if (header & 0x8000)
+	{
+		/* short format */
+		negative = (header & 0x2000) != 0;
+		weight = (header & 0x0040) ? (int) (~0x003F | (header & 0x003F)) :
+			(int) (header & 0x003F);
+		data += 2;
+		len -= 2;
+	}
+	else
+	{
+		int16		w;
+
+		if (len < 4)
+			return false;
+		negative = (header & 0x4000) != 0;
+		memcpy(&w, data + 2, 2);
+		weight = w;
+		data += 4;
+		len -= 4;
+	}
+	ndigits = len / 2;
+	if (ndigits == 0)
+	{
+		*out = 0.0;
+		return true;
+	}
+	if (ndigits > 4)
+		return false;
+	for (i = 0; i < ndigits; i++)
+	{
+		int16		digit;
+
+		memcpy(&digit, data + 2 * i, 2);
+		if (digit < 0 || digit >= 10000)
+			return false;
+		d = d * 10000 + (uint64) digit;
+	}
+	if (d >= (UINT64CONST(1) << 53))
+		return false;
+	exp10 = 4 * (weight - ndigits + 1);
+	if (exp10 < -22 || exp10 > 22)
+		return false;
+	result = exp10 >= 0 ? (double) d * pow10[exp10] : (double) d / pow10[-exp10];
+	*out = negative ? -result : result;
+	return true;
+#else
+	return false;
+#endif
+}
+
 bool
 cz_expense_amount(CzExpense *e, double *amount)
 {
@@ -273,8 +369,9 @@ cz_expense_amount(CzExpense *e, double *amount)
 		switch (e->amount_type)
 		{
 			case NUMERICOID:
-				e->amount_value = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-																	 e->amount));
+				if (!cz_numeric_to_double(e->amount, &e->amount_value))
+					e->amount_value = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+																		 e->amount));
 				break;
 			case FLOAT4OID:
 				e->amount_value = DatumGetFloat4(e->amount);

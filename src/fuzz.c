@@ -13,6 +13,8 @@
  *	    - cz_trgm_extract: sorted, unique, bounded, the single-byte fast
  *	      path equal to the generic extraction; a text is fully similar
  *	      to itself;
+ *	    - cz_numeric_to_double: bit for bit the double of
+ *	      numeric_float8_no_overflow(), or no answer;
  *	    - the automaton: built from random keys (enough of them, in some
  *	      iterations, for states beyond the dense rows) with the default or
  *	      a tiny dense-row budget (so few keys also make sparse states and
@@ -37,6 +39,8 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "regex/regex.h"
+#include "utils/builtins.h"
+#include "utils/numeric.h"
 #include "utils/memutils.h"
 
 #include "automaton.h"
@@ -194,6 +198,78 @@ scan_hit(void *arg, int32 key, int end)
 	return sc->stop_after < 0 || sc->nhits < sc->stop_after;
 }
 
+/* A random numeric literal: sign, digits, point, exponent, specials. */
+static void
+random_numeric_text(FuzzRng *r, char *buf)
+{
+	static const char *const specials[] = {"NaN", "Infinity", "-Infinity", "0", "-0", "0.0000"};
+	int			n = 0;
+	int			k;
+
+	if (rng_below(r, 20) == 0)
+	{
+		strcpy(buf, specials[rng_below(r, lengthof(specials))]);
+		return;
+	}
+	if (rng_below(r, 2))
+		buf[n++] = '-';
+	for (k = 1 + rng_below(r, rng_below(r, 4) ? 6 : 24); k > 0; k--)
+		buf[n++] = '0' + rng_below(r, 10);
+	if (rng_below(r, 3))
+	{
+		buf[n++] = '.';
+		for (k = 1 + rng_below(r, rng_below(r, 4) ? 4 : 24); k > 0; k--)
+			buf[n++] = rng_below(r, 3) ? '0' + rng_below(r, 10) : '0';
+	}
+	if (rng_below(r, 8) == 0)
+		n += sprintf(buf + n, "e%d", rng_below(r, 80) - 40);
+	buf[n] = '\0';
+}
+
+/*
+ * The numeric fast path against numeric_float8_no_overflow(): the same
+ * double, bit for bit, or no answer; with the 4-byte and (when it fits)
+ * the 1-byte varlena header a row on disk has.
+ */
+static int
+check_numeric(FuzzRng *r, int64 seed, int iter)
+{
+	char		text[128];
+	Datum		num;
+	double		slow;
+	double		fast;
+	int			checks = 0;
+	struct varlena *v;
+	int			size;
+
+	random_numeric_text(r, text);
+	num = DirectFunctionCall3(numeric_in, CStringGetDatum(text),
+							  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	slow = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, num));
+	if (cz_numeric_to_double(num, &fast))
+	{
+		if (memcmp(&fast, &slow, sizeof(double)) != 0)
+			FUZZ_FAIL(psprintf("numeric fast path gives %.17g for %s, not %.17g", fast, text, slow));
+		checks++;
+	}
+	v = (struct varlena *) DatumGetPointer(num);
+	size = VARSIZE(v) - VARHDRSZ;
+	if (size + 1 <= VARATT_SHORT_MAX)
+	{
+		char	   *packed = palloc(size + 1);
+
+		SET_VARSIZE_SHORT(packed, size + 1);
+		memcpy(packed + 1, VARDATA(v), size);
+		if (cz_numeric_to_double(PointerGetDatum(packed), &fast))
+		{
+			if (memcmp(&fast, &slow, sizeof(double)) != 0)
+				FUZZ_FAIL(psprintf("numeric fast path (1-byte header) gives %.17g for %s", fast, text));
+			checks++;
+		}
+	}
+	return checks;
+}
+
 PG_FUNCTION_INFO_V1(categorize_fuzz_engine);
 Datum
 categorize_fuzz_engine(PG_FUNCTION_ARGS)
@@ -241,6 +317,10 @@ categorize_fuzz_engine(PG_FUNCTION_ARGS)
 		}
 		in = palloc(len + 1);
 		random_bytes(&rng, in, len);
+
+		/* numeric amounts */
+		for (n = 0; n < 8; n++)
+			checks += check_numeric(&rng, seed, iter);
 
 		/* normalization */
 		out = palloc(CZ_NORMALIZED_MAX(len));
