@@ -26,8 +26,12 @@
 
 #include "categorize.h"
 
-/* ASCII: 0 = separator, otherwise the folded byte. */
-static const unsigned char ascii_fold[128] = {
+/*
+ * ASCII: 0 = separator, otherwise the folded byte.  Bytes from 0x80 are 0
+ * too, so that the loop over a run of letters and digits stops at them
+ * without a test of its own (they are decoded as UTF-8 elsewhere).
+ */
+static const unsigned char ascii_fold[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -140,7 +144,7 @@ cz_normalize(const char *in, int len, char *out)
 			}
 			*o++ = (char) f;
 			/* the rest of a run of ASCII letters and digits, tightly */
-			while (p < end && *p < 0x80 && (f = ascii_fold[*p]) != 0)
+			while (p < end && (f = ascii_fold[*p]) != 0)
 			{
 				*o++ = (char) f;
 				p++;
