@@ -49,6 +49,7 @@
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -115,6 +116,143 @@ categorize_patterns_changed(PG_FUNCTION_ARGS)
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
 	cz_cache_note_pattern_change();	/* advances the shared generation at commit */
 	return PointerGetDatum(NULL);
+}
+
+/* ---------- booster conditions ---------- */
+
+typedef struct CondKey
+{
+	bool		is_amount;
+	double		lo;
+	double		hi;
+	CzTimeWindow time;
+} CondKey;
+
+typedef struct CondEntry
+{
+	CondKey		key;
+	int32		cond;
+} CondEntry;
+
+/*
+ * Give each booster the id of its distinct condition, and each category
+ * with CZ_BOOSTER_MASK_MIN boosters or more, for each of its distinct
+ * conditions, the bitmap of its boosters that have it.  Scoring then tests
+ * each condition once and visits only the boosters that match, in their
+ * usual order.
+ */
+static void
+index_booster_conditions(CzIndex *index, MemoryContext cxt)
+{
+	HASHCTL		ctl;
+	HTAB	   *conds;
+	int32	   *entry_stamp;
+	int32	   *entry_of;
+	int32		nentries = 0;
+	int64		nmask = 0;
+	int32		b;
+	int32		c;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(CondKey);
+	ctl.entrysize = sizeof(CondEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	conds = hash_create("categorize booster conditions", 64, &ctl,
+						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	index->nconds = 0;
+	index->conds = MemoryContextAllocExtended(cxt, sizeof(CzBooster) * Max(index->nboosters, 1),
+											  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (b = 0; b < index->nboosters; b++)
+	{
+		CzBooster  *booster = &index->boosters[b];
+		CondKey		key;
+		CondEntry  *entry;
+		bool		found;
+
+		memset(&key, 0, sizeof(key));	/* the padding is hashed too */
+		key.is_amount = booster->is_amount;
+		if (booster->is_amount)
+		{
+			key.lo = booster->lo;
+			key.hi = booster->hi;
+		}
+		else
+			key.time = booster->time;
+		entry = hash_search(conds, &key, HASH_ENTER, &found);
+		if (!found)
+		{
+			CzBooster  *cond = &index->conds[index->nconds];
+
+			*cond = *booster;
+			cond->pattern = -1;
+			cond->cond = index->nconds;
+			entry->cond = index->nconds++;
+		}
+		booster->cond = entry->cond;
+	}
+	hash_destroy(conds);
+	index->cond_stamp = MemoryContextAllocZero(cxt, sizeof(uint32) * Max(index->nconds, 1));
+	index->cond_holds = MemoryContextAllocZero(cxt, sizeof(bool) * Max(index->nconds, 1));
+
+	/* count the entries of the categories with many boosters */
+	entry_stamp = palloc0(sizeof(int32) * Max(index->nconds, 1));
+	entry_of = palloc(sizeof(int32) * Max(index->nconds, 1));
+	for (c = 0; c < index->ncategories; c++)
+	{
+		CzCategory *cat = &index->categories[c];
+
+		cat->ncond_entries = 0;
+		if (cat->nboosters < CZ_BOOSTER_MASK_MIN)
+			continue;
+		cat->mask_words = (cat->nboosters + 63) / 64;
+		cat->first_cond_entry = nentries;
+		cat->first_mask = nmask;
+		for (b = 0; b < cat->nboosters; b++)
+		{
+			int32		cond = index->boosters[cat->first_booster + b].cond;
+
+			if (entry_stamp[cond] != c + 1)
+			{
+				entry_stamp[cond] = c + 1;
+				cat->ncond_entries++;
+			}
+		}
+		nentries += cat->ncond_entries;
+		nmask += (int64) cat->ncond_entries * cat->mask_words;
+	}
+	index->cond_entry_cond = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(nentries, 1),
+														MCXT_ALLOC_HUGE);
+	index->cond_entry_mask = MemoryContextAllocExtended(cxt, sizeof(uint64) * Max(nmask, 1),
+														MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+	/* fill them in */
+	memset(entry_stamp, 0, sizeof(int32) * Max(index->nconds, 1));
+	for (c = 0; c < index->ncategories; c++)
+	{
+		CzCategory *cat = &index->categories[c];
+		int32		n = 0;
+
+		if (cat->ncond_entries == 0)
+			continue;
+		for (b = 0; b < cat->nboosters; b++)
+		{
+			int32		cond = index->boosters[cat->first_booster + b].cond;
+			uint64	   *mask;
+
+			if (entry_stamp[cond] != c + 1)
+			{
+				entry_stamp[cond] = c + 1;
+				entry_of[cond] = n;
+				index->cond_entry_cond[cat->first_cond_entry + n++] = cond;
+			}
+			mask = index->cond_entry_mask + cat->first_mask +
+				(int64) entry_of[cond] * cat->mask_words;
+			mask[b / 64] |= UINT64CONST(1) << (b % 64);
+		}
+		Assert(n == cat->ncond_entries);
+	}
+	pfree(entry_stamp);
+	pfree(entry_of);
 }
 
 /* ---------- validation ---------- */
@@ -663,6 +801,7 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 			}
 		}
 	}
+	index_booster_conditions(index, cxt);
 
 	/* match scratch */
 	index->match_stamp = 0;

@@ -45,8 +45,15 @@ typedef struct CzBooster
 	double		hi;
 	CzTimeWindow time;			/* time window */
 	bool		is_amount;
-	int32		pattern;		/* into CzIndex.patterns */
+	int32		pattern;		/* into CzIndex.patterns; -1 in CzIndex.conds */
+	int32		cond;			/* into CzIndex.conds: its condition */
 } CzBooster;
+
+/*
+ * A category with at least this many boosters finds the matching ones
+ * through masks per distinct condition instead of testing each.
+ */
+#define CZ_BOOSTER_MASK_MIN 16
 
 typedef struct CzCategory
 {
@@ -55,6 +62,11 @@ typedef struct CzCategory
 	const char *user_id;		/* NULL: shared */
 	int32		first_booster;	/* into CzIndex.boosters */
 	int32		nboosters;
+	/* with CZ_BOOSTER_MASK_MIN boosters or more (else ncond_entries 0): */
+	int32		first_cond_entry;	/* into CzIndex.cond_entry_cond */
+	int32		ncond_entries;	/* its distinct conditions */
+	int32		mask_words;		/* (nboosters + 63) / 64 */
+	int64		first_mask;		/* into CzIndex.cond_entry_mask */
 } CzCategory;
 
 typedef struct CzIndex
@@ -88,6 +100,18 @@ typedef struct CzIndex
 	/* amount_range and time patterns, grouped by category */
 	int32		nboosters;
 	CzBooster  *boosters;
+
+	/*
+	 * Their distinct conditions (amount range or time window), each tested
+	 * at most once a call; per category with many boosters, each distinct
+	 * condition's bitmap of the category's boosters that have it.
+	 */
+	int32		nconds;
+	CzBooster  *conds;
+	uint32	   *cond_stamp;		/* match_stamp when cond_holds was set */
+	bool	   *cond_holds;
+	int32	   *cond_entry_cond;	/* into conds */
+	uint64	   *cond_entry_mask;	/* mask_words per entry */
 
 	bool		has_user_patterns;
 	int32		patterns_skipped;

@@ -13,7 +13,9 @@
  *	     (regex_prefilter.c) only when step 1 saw that literal.  A regex
  *	     in the simple subset runs on its DFA (regex_dfa.c), others and
  *	     texts the DFA cannot decide on PostgreSQL's engine.
- *	  4. For each category with a text match, its amount and time patterns.
+ *	  4. For each category with a text match, its amount and time patterns;
+ *	     a category with many of them ORs a bitmap of its boosters per
+ *	     distinct condition that holds, each condition tested once a call.
  *	  5. Per category: confidence = 1 - prod(1 - strength_i * c_i) over
  *	     its matching patterns, c_i the pattern's own confidence.
  *
@@ -36,6 +38,7 @@
 
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "utils/memutils.h"
 
 #include "categorize.h"
@@ -91,6 +94,8 @@ static int32 *cand_patterns = NULL;
 static int	cand_patterns_cap = 0;
 static CzFuzzyHit *fuzzy_found = NULL;
 static int	fuzzy_found_cap = 0;
+static uint64 *booster_mask = NULL;
+static int	booster_mask_cap = 0;
 
 static void *
 grow(void *buf, int *cap, int need, Size elem)
@@ -378,6 +383,21 @@ booster_matches(CzExpense *e, BoosterInput *in, const CzBooster *b)
 								  e->has_date, e->day_of_week);
 }
 
+/* Booster pattern p matched for candidate c: count it in, if the user may use it. */
+static inline void
+add_booster(MatchState *st, CzIndex *ix, CzCandidate *c, int32 p, double *keep, int *npats)
+{
+	CzPattern  *pat = &ix->patterns[p];
+
+	if (!pattern_allowed(st, pat))
+		return;
+	*keep *= 1.0 - (double) S_BOOSTER * pat->confidence;
+	c->methods |= (pat->kind == CZ_KIND_AMOUNT_RANGE) ? CZ_M_AMOUNT_RANGE : CZ_M_TIME;
+	cand_patterns = grow(cand_patterns, &cand_patterns_cap, *npats + 1, sizeof(int32));
+	cand_patterns[(*npats)++] = p;
+	c->npatterns++;
+}
+
 void
 cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 {
@@ -401,6 +421,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 	{
 		memset(ix->pattern_stamp, 0, sizeof(uint32) * Max(ix->npatterns, 1));
 		memset(ix->regex_stamp, 0, sizeof(uint32) * Max(ix->nregexes, 1));
+		memset(ix->cond_stamp, 0, sizeof(uint32) * Max(ix->nconds, 1));
 		ix->match_stamp = 1;
 	}
 
@@ -523,23 +544,55 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 			cand_patterns[npats++] = p;
 			c->npatterns++;
 		}
-		for (b = 0; b < category->nboosters; b++)
+		if (category->ncond_entries > 0)
 		{
-			const CzBooster *booster = &ix->boosters[category->first_booster + b];
-			int32		p;
-			CzPattern  *pat;
+			/* many boosters: OR the masks of the conditions that hold */
+			int			words = category->mask_words;
+			int			k;
+			int			w;
 
-			if (!booster_matches(e, &booster_in, booster))
-				continue;
-			p = booster->pattern;
-			pat = &ix->patterns[p];
-			if (!pattern_allowed(&st, pat))
-				continue;
-			keep *= 1.0 - (double) S_BOOSTER * pat->confidence;
-			c->methods |= (pat->kind == CZ_KIND_AMOUNT_RANGE) ? CZ_M_AMOUNT_RANGE : CZ_M_TIME;
-			cand_patterns = grow(cand_patterns, &cand_patterns_cap, npats + 1, sizeof(int32));
-			cand_patterns[npats++] = p;
-			c->npatterns++;
+			booster_mask = grow(booster_mask, &booster_mask_cap, words, sizeof(uint64));
+			memset(booster_mask, 0, sizeof(uint64) * words);
+			for (k = 0; k < category->ncond_entries; k++)
+			{
+				int32		cond = ix->cond_entry_cond[category->first_cond_entry + k];
+
+				if (ix->cond_stamp[cond] != ix->match_stamp)
+				{
+					ix->cond_holds[cond] = booster_matches(e, &booster_in, &ix->conds[cond]);
+					ix->cond_stamp[cond] = ix->match_stamp;
+				}
+				if (ix->cond_holds[cond])
+				{
+					const uint64 *mask = ix->cond_entry_mask + category->first_mask +
+						(int64) k * words;
+
+					for (w = 0; w < words; w++)
+						booster_mask[w] |= mask[w];
+				}
+			}
+			for (w = 0; w < words; w++)
+			{
+				uint64		bits = booster_mask[w];
+
+				while (bits != 0)
+				{
+					b = w * 64 + pg_rightmost_one_pos64(bits);
+					bits &= bits - 1;
+					add_booster(&st, ix, c, ix->boosters[category->first_booster + b].pattern,
+								&keep, &npats);
+				}
+			}
+		}
+		else
+		{
+			for (b = 0; b < category->nboosters; b++)
+			{
+				const CzBooster *booster = &ix->boosters[category->first_booster + b];
+
+				if (booster_matches(e, &booster_in, booster))
+					add_booster(&st, ix, c, booster->pattern, &keep, &npats);
+			}
 		}
 		c->confidence = 1.0 - keep;
 	}
