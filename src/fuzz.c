@@ -590,8 +590,9 @@ pg_engine_matches(regex_t *re, const char *text, int len)
 /*
  * categorize._fuzz_regex(seed, iterations): random patterns (mostly in the
  * DFA's subset, some outside it) and random texts (ASCII, control bytes,
- * non-ASCII letters and spaces); wherever the DFA gives an answer it must
- * be pg_regexec()'s.  Errors on the first disagreement, naming pattern and
+ * non-ASCII letters and spaces), a quarter of them with a DFA memory
+ * budget of a few kB; wherever the DFA gives an answer it must be
+ * pg_regexec()'s.  Errors on the first disagreement, naming pattern and
  * text.  Returns the number of (pattern, text) answers compared; also
  * errors if the DFA took under a third of the patterns PostgreSQL
  * accepted, so the test cannot pass by declining everything.
@@ -622,6 +623,7 @@ categorize_fuzz_regex(PG_FUNCTION_ARGS)
 		int			wlen;
 		regex_t		re;
 		CzRegexDfa *dfa;
+		CzRegexDfaBudget budget;
 		int			t;
 
 		CHECK_FOR_INTERRUPTS();
@@ -636,7 +638,10 @@ categorize_fuzz_regex(PG_FUNCTION_ARGS)
 					   DEFAULT_COLLATION_OID) != REG_OKAY)
 			continue;			/* not a pattern users could store */
 		accepted++;
-		dfa = cz_regex_dfa_compile(g.buf.data, g.buf.len, cxt);
+		/* sometimes a budget so small that the DFA soon stops growing */
+		budget.used = 0;
+		budget.limit = (iter % 4 == 3) ? (Size) rng_below(&rng, 4096) : CZ_REGEX_DFA_MEMORY;
+		dfa = cz_regex_dfa_compile(g.buf.data, g.buf.len, cxt, &budget);
 		if (dfa != NULL)
 		{
 			taken++;

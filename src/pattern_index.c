@@ -585,6 +585,8 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 												MCXT_ALLOC_HUGE);
 	index->regex_dfas = MemoryContextAllocExtended(cxt, sizeof(CzRegexDfa *) * Max(n, 1),
 												   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	index->regex_dfa_budget = MemoryContextAllocZero(cxt, sizeof(CzRegexDfaBudget));
+	index->regex_dfa_budget->limit = CZ_REGEX_DFA_MEMORY;
 	index->regex_pattern = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(n, 1),
 													  MCXT_ALLOC_HUGE);
 	index->regex_prefiltered = MemoryContextAllocExtended(cxt, sizeof(bool) * Max(n, 1),
@@ -692,7 +694,8 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 						if (llen > 0)
 							pattern_key[p] = cz_ac_builder_add(ac, normbuf, llen);
 						index->regex_prefiltered[index->nregexes] = (llen > 0);
-						index->regex_dfas[index->nregexes] = cz_regex_dfa_compile(value, len, cxt);
+						index->regex_dfas[index->nregexes] =
+							cz_regex_dfa_compile(value, len, cxt, index->regex_dfa_budget);
 						pat->u.regex = index->nregexes;
 						index->regex_pattern[index->nregexes++] = p;
 					}

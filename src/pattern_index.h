@@ -94,6 +94,7 @@ typedef struct CzIndex
 	int32		nregexes;
 	regex_t    *regexes;
 	struct CzRegexDfa **regex_dfas;	/* NULL: outside the DFA's subset */
+	struct CzRegexDfaBudget *regex_dfa_budget;	/* shared by them */
 	int32	   *regex_pattern;
 	bool	   *regex_prefiltered;	/* runs only if its literal was seen */
 

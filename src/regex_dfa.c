@@ -42,7 +42,8 @@
  *	  other on random patterns and texts.
  *
  *	  Bounded: patterns of at most 1000 bytes and 4000 NFA states, at most
- *	  2000 DFA states per pattern; a transition that would need more
+ *	  2000 DFA states (about 1 MB) per pattern, and all the DFAs of an index
+ *	  within a shared CzRegexDfaBudget; a transition that would need more
  *	  answers CZ_DFA_UNKNOWN.  Texts are scanned once, in linear time.
  *
  *	  Memory: everything, including the DFA as it grows, lives in the
@@ -71,7 +72,7 @@
 #define MAX_DEPTH		64
 #define MAX_NFA			4000
 #define MAX_DFA			2000
-#define MAX_SETPOOL		(1024 * 1024)
+#define MAX_SETPOOL		(256 * 1024)	/* NFA state ids of all DFA states */
 #define MAX_BOUND		255		/* RE_DUP_MAX */
 #define CHUNK			65536	/* bytes between interrupt checks */
 
@@ -175,6 +176,7 @@ typedef struct NfaState
 struct CzRegexDfa
 {
 	MemoryContext cxt;
+	CzRegexDfaBudget *budget;
 
 	/* the NFA */
 	int			nnfa;
@@ -1004,7 +1006,7 @@ make_classes(CzRegexDfa *d, const SymSet *sets, int nsets, bool uses_word)
 }
 
 CzRegexDfa *
-cz_regex_dfa_compile(const char *regex, int len, MemoryContext cxt)
+cz_regex_dfa_compile(const char *regex, int len, MemoryContext cxt, CzRegexDfaBudget *budget)
 {
 	MemoryContext work;
 	MemoryContext old;
@@ -1042,6 +1044,7 @@ cz_regex_dfa_compile(const char *regex, int len, MemoryContext cxt)
 	MemoryContextSwitchTo(cxt);
 	d = palloc0(sizeof(CzRegexDfa));
 	d->cxt = cxt;
+	d->budget = budget;
 	d->nfa = palloc(sizeof(NfaState) * MAX_NFA);
 	match = new_nfa(d, N_MATCH, -1, -1);
 	d->start = build_nfa(d, ps.ast, root, match);
@@ -1198,6 +1201,7 @@ find_or_add_state(CzRegexDfa *d, const int32 *set, int n, uint8 flags)
 	uint32		h = hash_state(set, n, flags);
 	int			slot = h & (d->hashcap - 1);
 	int32		id;
+	Size		cost;
 	int			i;
 
 	while ((id = d->hash[slot]) >= 0)
@@ -1207,7 +1211,9 @@ find_or_add_state(CzRegexDfa *d, const int32 *set, int n, uint8 flags)
 			return id;
 		slot = (slot + 1) & (d->hashcap - 1);
 	}
-	if (d->ndfa >= MAX_DFA || d->poolused + n > MAX_SETPOOL)
+	cost = sizeof(int32) * (d->ncls + n + 4) + 2;
+	if (d->ndfa >= MAX_DFA || d->poolused + n > MAX_SETPOOL ||
+		d->budget->used + cost > d->budget->limit)
 		return -1;
 
 	/* grow everything first, so an out-of-memory error leaves d intact */
@@ -1264,6 +1270,7 @@ find_or_add_state(CzRegexDfa *d, const int32 *set, int n, uint8 flags)
 	d->poolused += n;
 	d->hash[slot] = id;
 	d->ndfa++;
+	d->budget->used += cost;
 	return id;
 }
 

@@ -10,6 +10,18 @@
 
 typedef struct CzRegexDfa CzRegexDfa;
 
+/*
+ * What the DFAs of one index may grow to together (bytes of states, about):
+ * past it, texts that need new states go to pg_regexec().
+ */
+typedef struct CzRegexDfaBudget
+{
+	Size		used;
+	Size		limit;
+} CzRegexDfaBudget;
+
+#define CZ_REGEX_DFA_MEMORY (32 * 1024 * 1024)
+
 /* cz_regex_dfa_match() results */
 #define CZ_DFA_NOMATCH	0
 #define CZ_DFA_MATCH	1
@@ -18,10 +30,11 @@ typedef struct CzRegexDfa CzRegexDfa;
 
 /*
  * Compile regex (a pattern PostgreSQL's engine accepted with REG_ADVANCED |
- * REG_ICASE) into cxt; NULL when it uses syntax outside the subset, the
+ * REG_ICASE) into cxt, to grow within budget (shared, lives in cxt too); NULL when it uses syntax outside the subset, the
  * database is not UTF-8, or the locale folds case beyond ASCII.
  */
-extern CzRegexDfa *cz_regex_dfa_compile(const char *regex, int len, MemoryContext cxt);
+extern CzRegexDfa *cz_regex_dfa_compile(const char *regex, int len, MemoryContext cxt,
+										CzRegexDfaBudget *budget);
 
 /*
  * Does the regex match anywhere in text (UTF-8, no NUL)?  The DFA grows
