@@ -49,15 +49,18 @@ typedef struct TrgmSlot
 
 /*
  * A document listed under one of its prefix trigrams, at position pos,
- * with its trigram count, so the size and position filters run on the
- * posting alone.  Both saturate at PG_UINT16_MAX, which only weakens the
- * filters (a saturated size is looked up in doc_start).
+ * with its trigram count and its trigram signature, so the size, position
+ * and signature filters run on the posting alone: the candidates they
+ * reject (nearly all) cost no read at a random place.  pos and ntrgms
+ * saturate at PG_UINT16_MAX, which only weakens the filters (a saturated
+ * size is looked up in doc_start).
  */
 typedef struct PrefixPosting
 {
 	int32		doc;
 	uint16		pos;
 	uint16		ntrgms;
+	uint64		sig;			/* trigram_sig_bit() of its trigrams, ORed */
 } PrefixPosting;
 
 struct CzTrgmIndex
@@ -73,8 +76,6 @@ struct CzTrgmIndex
 	/* prefix postings for prefix_threshold (built on first search) */
 	float		prefix_threshold;
 	struct PrefixPosting *prefix_postings;
-	uint64	   *doc_sig;		/* per document: trigram_sig_bit() of its
-								 * trigrams, ORed */
 	uint32	   *stamp;			/* per document: last search that saw it */
 	uint32		current_stamp;
 };
@@ -84,6 +85,13 @@ trgm_hash(uint32 t)
 {
 	return murmurhash32(t);
 }
+
+/* A hint to start loading a cache line that will be read soon. */
+#if defined(__GNUC__) || defined(__clang__)
+#define cz_prefetch(p)	__builtin_prefetch(p)
+#else
+#define cz_prefetch(p)	((void) 0)
+#endif
 
 /*
  * A trigram's bit in a 64-bit set signature.  Every bit of a document's
@@ -421,6 +429,8 @@ prepare_prefixes(CzTrgmIndex *idx, float t)
 	{
 		int32	   *plen = palloc_extended(sizeof(int32) * idx->ndocs, MCXT_ALLOC_HUGE);
 		int32	   *by_len = palloc_extended(sizeof(int32) * idx->ndocs, MCXT_ALLOC_HUGE);
+		uint64	   *sig = palloc_extended(sizeof(uint64) * idx->ndocs,
+										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		int32	   *bucket;
 		int32		maxlen = 0;
 		int32		nactive;
@@ -428,8 +438,12 @@ prepare_prefixes(CzTrgmIndex *idx, float t)
 
 		for (d = 0; d < idx->ndocs; d++)
 		{
+			uint32		x;
+
 			plen[d] = doc_prefix_length(idx->doc_start[d + 1] - idx->doc_start[d], t);
 			maxlen = Max(maxlen, plen[d]);
+			for (x = idx->doc_start[d]; x < idx->doc_start[d + 1]; x++)
+				sig[d] |= trigram_sig_bit(idx->doc_trgms[x]);
 		}
 		bucket = palloc0(sizeof(int32) * (maxlen + 2));
 		for (d = 0; d < idx->ndocs; d++)
@@ -456,8 +470,10 @@ prepare_prefixes(CzTrgmIndex *idx, float t)
 				pp->pos = (uint16) Min(j, PG_UINT16_MAX);
 				pp->ntrgms = (uint16) Min(idx->doc_start[doc + 1] - idx->doc_start[doc],
 										  PG_UINT16_MAX);
+				pp->sig = sig[doc];
 			}
 		}
+		pfree(sig);
 		pfree(plen);
 		pfree(by_len);
 		pfree(bucket);
@@ -489,8 +505,6 @@ cz_trgm_index_build(int ndocs, uint32 *const *doc_trgms, const int *doc_ntrgms,
 												MCXT_ALLOC_HUGE);
 	idx->doc_trgms = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(total, 1),
 												MCXT_ALLOC_HUGE);
-	idx->doc_sig = MemoryContextAllocExtended(cxt, sizeof(uint64) * Max(ndocs, 1),
-											  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	idx->stamp = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(ndocs, 1),
 											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	idx->current_stamp = 0;
@@ -511,8 +525,6 @@ cz_trgm_index_build(int ndocs, uint32 *const *doc_trgms, const int *doc_ntrgms,
 		for (i = 0; i < doc_ntrgms[d]; i++)
 		{
 			TrgmSlot   *slot = find_slot(idx, doc_trgms[d][i]);
-
-			idx->doc_sig[d] |= trigram_sig_bit(doc_trgms[d][i]);
 
 			if (slot->count == 0)
 			{
@@ -722,6 +734,9 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 	 */
 	lists = (nquery <= lengthof(local)) ? local : palloc(sizeof(QueryList) * nquery);
 	nzero = nlists = 0;
+	/* the slots are at random places in a large table: load them together */
+	for (i = 0; i < nquery; i++)
+		cz_prefetch(&idx->slots[trgm_hash(query[i]) & idx->mask]);
 	for (i = 0; i < nquery; i++)
 	{
 		TrgmSlot   *slot = find_slot(idx, query[i]);
@@ -809,11 +824,16 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 			 */
 			if (i > nquery - need || pl[k].pos > nd - need)
 				continue;
+			/*
+			 * The signature bound depends on the document only, so it too
+			 * can come before the stamp: a document it rejects is rejected
+			 * at each of its postings.
+			 */
+			if (nd - pg_popcount64(pl[k].sig & ~query_sig) < need)
+				continue;		/* too many trigrams the query lacks */
 			if (idx->stamp[d] == idx->current_stamp)
 				continue;
 			idx->stamp[d] = idx->current_stamp;
-			if (nd - pg_popcount64(idx->doc_sig[d] & ~query_sig) < need)
-				continue;		/* too many trigrams the query lacks */
 			if (use_qset)
 				common = qset_count_common(&qset, idx->doc_trgms + idx->doc_start[d],
 										   nd, need);
