@@ -295,11 +295,11 @@ cz_trgm_similarity(const uint32 *a, int na, const uint32 *b, int nb)
 	return (float) c / (float) (na + nb - c);
 }
 
-static TrgmSlot *
-find_slot(const CzTrgmIndex *idx, uint32 trigram)
+/* The slot of a trigram whose trgm_hash() is h, or the empty slot for it. */
+static inline TrgmSlot *
+find_slot_hashed(const CzTrgmIndex *idx, uint32 trigram, uint32 h)
 {
-	uint32		h = trgm_hash(trigram) & idx->mask;
-
+	h &= idx->mask;
 	for (;;)
 	{
 		TrgmSlot   *slot = &idx->slots[h];
@@ -308,6 +308,12 @@ find_slot(const CzTrgmIndex *idx, uint32 trigram)
 			return slot;
 		h = (h + 1) & idx->mask;
 	}
+}
+
+static TrgmSlot *
+find_slot(const CzTrgmIndex *idx, uint32 trigram)
+{
+	return find_slot_hashed(idx, trigram, trgm_hash(trigram));
 }
 
 /* Double the hash table (keeps it at most half full). */
@@ -562,6 +568,23 @@ cz_trgm_index_docs(const CzTrgmIndex *index)
 }
 
 /*
+ * Bits set in x, without a call (pg_popcount64 goes through a pointer):
+ * the search's filters run this on nearly every posting.
+ */
+static inline int
+popcount64_inline(uint64 x)
+{
+#ifdef __POPCNT__
+	return __builtin_popcountll(x);
+#else
+	x = x - ((x >> 1) & UINT64CONST(0x5555555555555555));
+	x = (x & UINT64CONST(0x3333333333333333)) + ((x >> 2) & UINT64CONST(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64CONST(0x0F0F0F0F0F0F0F0F);
+	return (int) ((x * UINT64CONST(0x0101010101010101)) >> 56);
+#endif
+}
+
+/*
  * The query's trigrams as a small open-addressing set, so verifying a
  * candidate costs one probe per document trigram instead of a merge of
  * both sets (whose compare branch mispredicts about every other step).
@@ -730,16 +753,22 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 	/*
 	 * The query's trigrams in the global order.  Those in no document come
 	 * first (rarest of all) but have no postings, so only their number
-	 * matters; the others are sorted by (document frequency, value).
+	 * matters; the others go by (document frequency, value), picked in that
+	 * order as the search reaches them.
 	 */
 	lists = (nquery <= lengthof(local)) ? local : palloc(sizeof(QueryList) * nquery);
 	nzero = nlists = 0;
 	/* the slots are at random places in a large table: load them together */
 	for (i = 0; i < nquery; i++)
-		cz_prefetch(&idx->slots[trgm_hash(query[i]) & idx->mask]);
+	{
+		uint32		h = trgm_hash(query[i]);
+
+		cz_prefetch(&idx->slots[h & idx->mask]);
+		lists[i].start = h;		/* kept here until read: nlists <= i below */
+	}
 	for (i = 0; i < nquery; i++)
 	{
-		TrgmSlot   *slot = find_slot(idx, query[i]);
+		TrgmSlot   *slot = find_slot_hashed(idx, query[i], lists[i].start);
 
 		if (slot->count == 0)
 			nzero++;
@@ -753,15 +782,6 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 	}
 	if (nzero >= nprefix)
 		goto done;				/* the query's prefix is in no document */
-	/* insertion sort: queries are short */
-	for (i = 1; i < nlists; i++)
-	{
-		QueryList	x = lists[i];
-
-		for (j = i; j > 0 && x.rank < lists[j - 1].rank; j--)
-			lists[j] = lists[j - 1];
-		lists[j] = x;
-	}
 
 	if (++idx->current_stamp == 0)
 	{
@@ -788,49 +808,73 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 
 	for (i = nzero; i < nprefix && pos_limit >= 0; i++)
 	{
-		uint32		k;
-		const QueryList *list = &lists[i - nzero];
-		const PrefixPosting *pl = idx->prefix_postings + list->start;
+		QueryList  *list = &lists[i - nzero];
+		const PrefixPosting *pl;
+		int			qroom = nquery - i; /* a candidate's need must fit */
+		uint32		n,
+					k;
 
-		for (k = 0; k < list->nprefix && pl[k].pos <= pos_limit; k++)
+		/*
+		 * The next list in the global order: lookups mostly stop after a
+		 * few lists, so they are picked as needed rather than all sorted.
+		 */
+		for (j = i - nzero + 1; j < nlists; j++)
 		{
-			int32		d = pl[k].doc;
-			int			nd;
+			if (lists[j].rank < list->rank)
+			{
+				QueryList	x = *list;
+
+				*list = lists[j];
+				lists[j] = x;
+			}
+		}
+		pl = idx->prefix_postings + list->start;
+		n = list->nprefix;
+		/* bounded work: the rarest trigrams' candidates come first */
+		if (max_candidates > 0)
+			n = Min(n, (uint32) (max_candidates - examined));
+
+		for (k = 0; k < n; k++)
+		{
+			const PrefixPosting *pp = &pl[k];
+			int32		d;
+			int			pos = pp->pos;
+			int			nd = pp->ntrgms;
 			int			need;
 			int			common;
 			float		sim;
 
-			/* bounded work: the rarest trigrams' candidates come first */
-			if (max_candidates > 0 && examined++ >= max_candidates)
-				goto done;
-			nd = pl[k].ntrgms;
+			if (pos > pos_limit)
+				break;
 			if (likely(nd < need_table_len))
+			{
 				need = need_by_size[nd];
+
+				/*
+				 * Positional filter: at the first meeting, the rarest
+				 * common trigram, at most |Q| - need query trigrams and |D|
+				 * - need document trigrams may precede it.  A later meeting
+				 * is further along on both sides, so it fails whenever the
+				 * first did.  The signature bound depends on the document
+				 * only.  So neither needs the stamp, and both come before
+				 * it.  (A size out of range has a need no position passes.)
+				 */
+				if ((need > qroom) | (pos + need > nd))
+					continue;
+				if (likely(popcount64_inline(pp->sig & ~query_sig) > nd - need))
+					continue;
+			}
 			else
 			{
 				if (nd == PG_UINT16_MAX)
-					nd = idx->doc_start[d + 1] - idx->doc_start[d];
+					nd = idx->doc_start[pp->doc + 1] - idx->doc_start[pp->doc];
 				need = common_needed(need_factor, nquery, nd, min_common,
 									 min_size, max_size);
+				if (need > qroom || pos > nd - need ||
+					nd - popcount64_inline(pp->sig & ~query_sig) < need)
+					continue;
 			}
-
-			/*
-			 * Positional filter: at the first meeting, the rarest common
-			 * trigram, at most |Q| - need query trigrams and |D| - need
-			 * document trigrams may precede it.  A later meeting is further
-			 * along on both sides, so it fails whenever the first did: the
-			 * test needs no stamp and comes before it.  (A size out of range
-			 * has a need no position passes.)
-			 */
-			if (i > nquery - need || pl[k].pos > nd - need)
-				continue;
-			/*
-			 * The signature bound depends on the document only, so it too
-			 * can come before the stamp: a document it rejects is rejected
-			 * at each of its postings.
-			 */
-			if (nd - pg_popcount64(pl[k].sig & ~query_sig) < need)
-				continue;		/* too many trigrams the query lacks */
+			d = pp->doc;
 			if (idx->stamp[d] == idx->current_stamp)
 				continue;
 			idx->stamp[d] = idx->current_stamp;
@@ -847,6 +891,9 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 			if (sim >= threshold && !hit(arg, d, sim))
 				goto done;
 		}
+		examined += k;
+		if (max_candidates > 0 && examined >= max_candidates)
+			break;
 	}
 done:
 	if (lists != local)
