@@ -568,12 +568,24 @@ cz_trgm_index_docs(const CzTrgmIndex *index)
 }
 
 /*
- * Bits set in x, without a call (pg_popcount64 goes through a pointer):
- * the search's filters run this on nearly every posting.
+ * The search's filters count bits on nearly every posting.  Where the
+ * compiler may not assume the POPCNT instruction but can target it, the
+ * search is compiled twice, and the copy using it runs on CPUs that have
+ * it; otherwise bits are counted without a call (pg_popcount64 goes
+ * through a pointer).
  */
+#if !defined(__POPCNT__) && (defined(__x86_64__) || defined(__i386__)) && \
+	defined(__GNUC__) && !defined(__clang__)
+#define CZ_POPCNT_DISPATCH 1
+#endif
+
 static inline int
-popcount64_inline(uint64 x)
+popcount64_inline(uint64 x, bool hw)
 {
+#if defined(__POPCNT__) || defined(CZ_POPCNT_DISPATCH)
+	if (hw)
+		return __builtin_popcountll(x);
+#endif
 #ifdef __POPCNT__
 	return __builtin_popcountll(x);
 #else
@@ -706,9 +718,10 @@ common_needed(double need_factor, int nquery, int nd, int min_common,
  * the prefix postings of the query's prefix are read.  Each candidate is
  * then verified by merging the two sorted sets.
  */
-void
-cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
-			   float threshold, int max_candidates, CzTrgmHitFn hit, void *arg)
+static pg_attribute_always_inline void
+search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
+			float threshold, int max_candidates, CzTrgmHitFn hit, void *arg,
+			bool hw_popcount)
 {
 	int			examined = 0;
 	uint32		qset_slots[1 << QSET_MAX_BITS];
@@ -818,14 +831,24 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 		 * The next list in the global order: lookups mostly stop after a
 		 * few lists, so they are picked as needed rather than all sorted.
 		 */
-		for (j = i - nzero + 1; j < nlists; j++)
 		{
-			if (lists[j].rank < list->rank)
+			uint64		best = list->rank;
+			int			at = i - nzero;
+
+			for (j = i - nzero + 1; j < nlists; j++)
+			{
+				if (lists[j].rank < best)
+				{
+					best = lists[j].rank;
+					at = j;
+				}
+			}
+			if (at != i - nzero)
 			{
 				QueryList	x = *list;
 
-				*list = lists[j];
-				lists[j] = x;
+				*list = lists[at];
+				lists[at] = x;
 			}
 		}
 		pl = idx->prefix_postings + list->start;
@@ -861,7 +884,7 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 				 */
 				if ((need > qroom) | (pos + need > nd))
 					continue;
-				if (likely(popcount64_inline(pp->sig & ~query_sig) > nd - need))
+				if (likely(popcount64_inline(pp->sig & ~query_sig, hw_popcount) > nd - need))
 					continue;
 			}
 			else
@@ -871,7 +894,7 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 				need = common_needed(need_factor, nquery, nd, min_common,
 									 min_size, max_size);
 				if (need > qroom || pos > nd - need ||
-					nd - popcount64_inline(pp->sig & ~query_sig) < need)
+					nd - popcount64_inline(pp->sig & ~query_sig, hw_popcount) < need)
 					continue;
 			}
 			d = pp->doc;
@@ -898,4 +921,41 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 done:
 	if (lists != local)
 		pfree(lists);
+}
+
+static void
+search_generic(CzTrgmIndex *idx, uint32 *query, int nquery, float threshold,
+			   int max_candidates, CzTrgmHitFn hit, void *arg)
+{
+	search_impl(idx, query, nquery, threshold, max_candidates, hit, arg, false);
+}
+
+#ifdef CZ_POPCNT_DISPATCH
+static void __attribute__((target("popcnt")))
+search_popcnt(CzTrgmIndex *idx, uint32 *query, int nquery, float threshold,
+			  int max_candidates, CzTrgmHitFn hit, void *arg)
+{
+	search_impl(idx, query, nquery, threshold, max_candidates, hit, arg, true);
+}
+#endif
+
+void
+cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
+			   float threshold, int max_candidates, CzTrgmHitFn hit, void *arg)
+{
+#ifdef CZ_POPCNT_DISPATCH
+	static int	have_popcnt = -1;
+
+	if (unlikely(have_popcnt < 0))
+	{
+		__builtin_cpu_init();
+		have_popcnt = __builtin_cpu_supports("popcnt") ? 1 : 0;
+	}
+	if (have_popcnt)
+	{
+		search_popcnt(idx, query, nquery, threshold, max_candidates, hit, arg);
+		return;
+	}
+#endif
+	search_generic(idx, query, nquery, threshold, max_candidates, hit, arg);
 }
