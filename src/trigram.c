@@ -727,6 +727,7 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 	uint32		qset_slots[1 << QSET_MAX_BITS];
 	QuerySet	qset = {0};
 	bool		use_qset;
+	bool		prefetch;
 	double		need_factor;
 	int			need_by_size[NEED_TABLE_SIZE];
 	int			need_table_len;
@@ -771,17 +772,25 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 	 */
 	lists = (nquery <= lengthof(local)) ? local : palloc(sizeof(QueryList) * nquery);
 	nzero = nlists = 0;
-	/* the slots are at random places in a large table: load them together */
-	for (i = 0; i < nquery; i++)
+	/*
+	 * In a large table (over 256kB) the slots are mostly not in cache, at
+	 * random places: start loading them all before the lookups.
+	 */
+	prefetch = (idx->mask >= 16383);
+	if (prefetch)
 	{
-		uint32		h = trgm_hash(query[i]);
+		for (i = 0; i < nquery; i++)
+		{
+			uint32		h = trgm_hash(query[i]);
 
-		cz_prefetch(&idx->slots[h & idx->mask]);
-		lists[i].start = h;		/* kept here until read: nlists <= i below */
+			cz_prefetch(&idx->slots[h & idx->mask]);
+			lists[i].start = h; /* kept here until read: nlists <= i below */
+		}
 	}
 	for (i = 0; i < nquery; i++)
 	{
-		TrgmSlot   *slot = find_slot_hashed(idx, query[i], lists[i].start);
+		TrgmSlot   *slot = prefetch ? find_slot_hashed(idx, query[i], lists[i].start) :
+			find_slot(idx, query[i]);
 
 		if (slot->count == 0)
 			nzero++;
