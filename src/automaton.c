@@ -744,6 +744,7 @@ cz_ac_scan(const CzAutomaton *ac, const char *text, int len,
 	const uint8 *p = (const uint8 *) text;
 	const uint8 *byte_class = ac->byte_class;
 	const uint32 *dense = ac->dense;
+	const uint64 *cells = ac->cells;
 	uint32		quiet = ac->dense_quiet;
 	uint32		dl = ac->dense_limit;
 	uint32		s = 0;
@@ -774,10 +775,51 @@ cz_ac_scan(const CzAutomaton *ac, const char *text, int len,
 			}
 			else if (s < dl)
 				v = dense[s + c];
-			else if (c == 0)
-				v = 0;
 			else
-				v = sparse_step(ac, s - dl, c);
+			{
+				/*
+				 * A sparse state: stay in this loop while the text follows
+				 * the trie, with the cell just reached in hand (and no state
+				 * value to convert), until a state that reports, a failure
+				 * or the end of this stretch of text.
+				 */
+				uint32		k = s - dl;
+				uint64		ck = cells[k];
+
+				for (;;)
+				{
+					uint32		t;
+					uint64		ct;
+
+					if (c == 0)
+					{
+						v = 0;
+						break;
+					}
+					t = cell_base(ck) + c;
+					ct = cells[t];
+					if (cell_check(ct) != c)
+					{
+						uint32		f = cell_fail(ck);
+
+						v = (f < dl) ? dense[f + c] : sparse_step(ac, f - dl, c);
+						break;
+					}
+					k = t;
+					ck = ct;
+					if (ct & CELL_OUT)
+					{
+						v = (dl + k) | CZ_AC_OUT;
+						break;
+					}
+					if (i >= stop)
+					{
+						v = dl + k;
+						break;
+					}
+					c = byte_class[p[i++]];
+				}
+			}
 			s = v & CZ_AC_STATE_MASK;
 			if ((v & CZ_AC_OUT) && !report(ac, s, i, hit, arg))
 				return false;
