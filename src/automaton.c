@@ -32,10 +32,12 @@
  *	    Cells are placed depth-first from each dense state's frontier, so
  *	    the states along a key sit next to each other in memory.
  *	  - Outputs of cells: a bitmap of the cells that report, with a running
- *	    count per 64 cells, ranks them into a table of their first outputs.
+ *	    count per 64 cells, ranks them into a table of copies of their first
+ *	    outputs (key and next), so a state that reports one key reads no
+ *	    output list; dense states have such a copy per row.
  *
  *	  Memory: 8.25 bytes per sparse state (and a few percent of cells left
- *	  empty), 4 more per sparse state that reports, 12 per key, and the
+ *	  empty), 8 more per sparse state that reports, 12 per key, and the
  *	  dense rows (1MB at most by default).
  *
  *	  The automaton is immutable once built and lives in the memory
@@ -119,9 +121,11 @@ struct CzAutomaton
 	uint32	   *dense;			/* ndense rows of nclasses state values */
 	uint64	   *cells;			/* ncells */
 	uint32		ncells;
-	int32	   *dense_out;		/* per dense state: first output, or -1 */
+	AcOutput   *dense_first;	/* per dense state: a copy of its first
+								 * output, key -1 if none */
 	AcOutWord  *cell_out_words; /* ncells / 64 + 1 */
-	int32	   *cell_out;		/* per reporting cell, in order: first output */
+	AcOutput   *cell_first;		/* per reporting cell, in order: a copy of
+								 * its first output */
 	AcOutput   *outputs;		/* nkeys */
 };
 
@@ -621,14 +625,20 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 	ac->dense_quiet = nquiet * nc;
 	ac->dense = MemoryContextAllocExtended(cxt, sizeof(uint32) * (Size) dl,
 										   MCXT_ALLOC_HUGE);
-	ac->dense_out = MemoryContextAllocExtended(cxt, sizeof(int32) * ac->ndense,
+	ac->dense_first = MemoryContextAllocExtended(cxt, sizeof(AcOutput) * ac->ndense,
 											   MCXT_ALLOC_HUGE);
 	for (s = 0; s < ac->ndense; s++)
 	{
 		uint32	   *from = dense + (Size) s * nc;
 		uint32	   *to = ac->dense + (Size) perm[s] * nc;
 
-		ac->dense_out[perm[s]] = dense_out[s];
+		if (dense_out[s] >= 0)
+			ac->dense_first[perm[s]] = ac->outputs[dense_out[s]];
+		else
+		{
+			ac->dense_first[perm[s]].key = -1;
+			ac->dense_first[perm[s]].next = -1;
+		}
 		for (k = 0; k < nc; k++)
 		{
 			uint32		v = from[k];
@@ -671,12 +681,12 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 			nreporting++;
 		}
 	}
-	ac->cell_out = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(nreporting, 1),
+	ac->cell_first = MemoryContextAllocExtended(cxt, sizeof(AcOutput) * Max(nreporting, 1),
 											  MCXT_ALLOC_HUGE);
 	nreporting = 0;
 	for (k = 0; k < ncells; k++)
 		if (cell_out[k] >= 0)
-			ac->cell_out[nreporting++] = cell_out[k];
+			ac->cell_first[nreporting++] = ac->outputs[cell_out[k]];
 	pfree(cell_out);
 
 	return ac;
@@ -704,19 +714,24 @@ cz_ac_key_length(const CzAutomaton *ac, int32 key)
 static pg_noinline bool
 report(const CzAutomaton *ac, uint32 s, int end, CzAcHitFn hit, void *arg)
 {
+	const AcOutput *first;
 	int32		o;
 
 	if (s < ac->dense_limit)
-		o = ac->dense_out[s / (uint32) ac->nclasses];
+		first = &ac->dense_first[s / (uint32) ac->nclasses];
 	else
 	{
 		uint32		k = s - ac->dense_limit;
 		const AcOutWord *w = &ac->cell_out_words[k / 64];
 
-		o = ac->cell_out[w->rank +
-						 pg_popcount64(w->bits & ((UINT64CONST(1) << (k & 63)) - 1))];
+		first = &ac->cell_first[w->rank +
+								pg_popcount64(w->bits & ((UINT64CONST(1) << (k & 63)) - 1))];
 	}
-	for (; o >= 0; o = ac->outputs[o].next)
+	if (first->key < 0)
+		return true;
+	if (!hit(arg, first->key, end))
+		return false;
+	for (o = first->next; o >= 0; o = ac->outputs[o].next)
 		if (!hit(arg, ac->outputs[o].key, end))
 			return false;
 	return true;
@@ -729,6 +744,7 @@ cz_ac_scan(const CzAutomaton *ac, const char *text, int len,
 	const uint8 *p = (const uint8 *) text;
 	const uint8 *byte_class = ac->byte_class;
 	const uint32 *dense = ac->dense;
+	const uint64 *cells = ac->cells;
 	uint32		quiet = ac->dense_quiet;
 	uint32		dl = ac->dense_limit;
 	uint32		s = 0;
@@ -759,10 +775,51 @@ cz_ac_scan(const CzAutomaton *ac, const char *text, int len,
 			}
 			else if (s < dl)
 				v = dense[s + c];
-			else if (c == 0)
-				v = 0;
 			else
-				v = sparse_step(ac, s - dl, c);
+			{
+				/*
+				 * A sparse state: stay in this loop while the text follows
+				 * the trie, with the cell just reached in hand (and no state
+				 * value to convert), until a state that reports, a failure
+				 * or the end of this stretch of text.
+				 */
+				uint32		k = s - dl;
+				uint64		ck = cells[k];
+
+				for (;;)
+				{
+					uint32		t;
+					uint64		ct;
+
+					if (c == 0)
+					{
+						v = 0;
+						break;
+					}
+					t = cell_base(ck) + c;
+					ct = cells[t];
+					if (cell_check(ct) != c)
+					{
+						uint32		f = cell_fail(ck);
+
+						v = (f < dl) ? dense[f + c] : sparse_step(ac, f - dl, c);
+						break;
+					}
+					k = t;
+					ck = ct;
+					if (ct & CELL_OUT)
+					{
+						v = (dl + k) | CZ_AC_OUT;
+						break;
+					}
+					if (i >= stop)
+					{
+						v = dl + k;
+						break;
+					}
+					c = byte_class[p[i++]];
+				}
+			}
 			s = v & CZ_AC_STATE_MASK;
 			if ((v & CZ_AC_OUT) && !report(ac, s, i, hit, arg))
 				return false;

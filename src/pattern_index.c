@@ -763,6 +763,21 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 			}
 		}
 	}
+	index->key_entry = MemoryContextAllocExtended(cxt, sizeof(CzKeyEntry) * Max(nkeys, 1),
+												  MCXT_ALLOC_HUGE);
+	for (i = 0; i < (uint64) nkeys; i++)
+	{
+		CzKeyEntry *ke = &index->key_entry[i];
+		int32		first = index->key_first[i];
+		int32		count = index->key_first[i + 1] - first;
+		int32		len = cz_ac_key_length(index->automaton, (int32) i);
+
+		StaticAssertStmt(CZ_KIND_INVALID < 8, "kinds must fit in 3 bits");
+		ke->pattern = (count > 0) ? index->key_patterns[first] : -1;
+		ke->info = ((uint32) Min(len, CZ_KEY_LEN_UNKNOWN) << 4) |
+			((count > 1) ? 8 : 0) |
+			((count > 0) ? index->patterns[ke->pattern].kind : 0);
+	}
 
 	/* fuzzy merchants */
 	index->trigrams = cz_trgm_index_build(ndocs, doc_trgms, doc_ntrgms, cxt);

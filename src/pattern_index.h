@@ -55,6 +55,23 @@ typedef struct CzBooster
  */
 #define CZ_BOOSTER_MASK_MIN 16
 
+/*
+ * An automaton key as the scan's hit callback reads it: its first pattern
+ * (the lowest number; -1 if none), that pattern's kind, the key's length
+ * and whether more patterns share the key (then key_first/key_patterns
+ * list them all), so a hit usually costs one read here.
+ */
+typedef struct CzKeyEntry
+{
+	int32		pattern;
+	uint32		info;			/* length << 4 | more << 3 | kind */
+} CzKeyEntry;
+
+#define CZ_KEY_LEN_UNKNOWN	0x0FFFFFFF	/* too long: ask the automaton */
+#define cz_key_kind(ke)		((int) ((ke)->info & 7))
+#define cz_key_more(ke)		(((ke)->info & 8) != 0)
+#define cz_key_len(ke)		((int32) ((ke)->info >> 4))
+
 typedef struct CzCategory
 {
 	int64		id;
@@ -82,6 +99,7 @@ typedef struct CzIndex
 	CzAutomaton *automaton;
 	int32	   *key_first;		/* nkeys + 1, into key_patterns */
 	int32	   *key_patterns;
+	struct CzKeyEntry *key_entry;	/* nkeys: what a hit needs, in one read */
 	int32		nliteral_keys;	/* keys of literal patterns (not only of
 								 * regex prefilters) */
 

@@ -171,12 +171,51 @@ note_hit(MatchState *st, int32 p, float strength, uint8 method)
 	return true;
 }
 
+/* A hit of literal pattern p, of the given kind, whose key of len bytes ends at end. */
+static inline void
+literal_pattern_hit(MatchState *st, int32 p, int kind, int32 key, int32 len, int end)
+{
+	CzIndex    *ix = st->index;
+
+	switch (kind)
+	{
+		case CZ_KIND_KEYWORD:
+			note_hit(st, p, S_KEYWORD, MB_KEYWORD);
+			break;
+		case CZ_KIND_DESCRIPTION:
+			if (!st->scanning_merchant)
+				note_hit(st, p, S_DESCRIPTION, MB_DESCRIPTION);
+			break;
+		case CZ_KIND_MERCHANT:
+			if (st->scanning_merchant || st->merchant_from_description)
+			{
+				bool		used;
+
+				if (len == CZ_KEY_LEN_UNKNOWN)
+					len = cz_ac_key_length(ix->automaton, key);
+				if (end == st->text_len && end - len == 0)
+					used = note_hit(st, p, S_MERCHANT_EXACT, MB_MERCHANT_EXACT);
+				else
+					used = note_hit(st, p, S_MERCHANT_WORDS, MB_MERCHANT_WORDS);
+				st->merchant_found |= used;
+			}
+			break;
+		case CZ_KIND_REGEX:
+			/* the regex's required literal: the regex may match */
+			ix->regex_stamp[ix->patterns[p].u.regex] = ix->match_stamp;
+			break;
+		default:
+			break;
+	}
+}
+
 /* Automaton callback: key ends at offset end of the scanned text. */
 static bool
 literal_hit(void *arg, int32 key, int end)
 {
 	MatchState *st = (MatchState *) arg;
 	CzIndex    *ix = st->index;
+	const CzKeyEntry *ke;
 	int32		i;
 
 	if (key < 0)
@@ -191,41 +230,18 @@ literal_hit(void *arg, int32 key, int end)
 		return true;
 	}
 
-	for (i = ix->key_first[key]; i < ix->key_first[key + 1]; i++)
+	/* the key's first pattern from its entry; any others from the lists */
+	ke = &ix->key_entry[key];
+	if (ke->pattern < 0)
+		return true;
+	literal_pattern_hit(st, ke->pattern, cz_key_kind(ke), key, cz_key_len(ke), end);
+	if (likely(!cz_key_more(ke)))
+		return true;
+	for (i = ix->key_first[key] + 1; i < ix->key_first[key + 1]; i++)
 	{
 		int32		p = ix->key_patterns[i];
-		CzPattern  *pat = &ix->patterns[p];
 
-		switch (pat->kind)
-		{
-			case CZ_KIND_KEYWORD:
-				note_hit(st, p, S_KEYWORD, MB_KEYWORD);
-				break;
-			case CZ_KIND_DESCRIPTION:
-				if (!st->scanning_merchant)
-					note_hit(st, p, S_DESCRIPTION, MB_DESCRIPTION);
-				break;
-			case CZ_KIND_MERCHANT:
-				if (st->scanning_merchant || st->merchant_from_description)
-				{
-					int			len = cz_ac_key_length(ix->automaton, key);
-
-					bool		used;
-
-					if (end == st->text_len && end - len == 0)
-						used = note_hit(st, p, S_MERCHANT_EXACT, MB_MERCHANT_EXACT);
-					else
-						used = note_hit(st, p, S_MERCHANT_WORDS, MB_MERCHANT_WORDS);
-					st->merchant_found |= used;
-				}
-				break;
-			case CZ_KIND_REGEX:
-				/* the regex's required literal: the regex may match */
-				ix->regex_stamp[pat->u.regex] = ix->match_stamp;
-				break;
-			default:
-				break;
-		}
+		literal_pattern_hit(st, p, ix->patterns[p].kind, key, cz_key_len(ke), end);
 	}
 	return true;
 }

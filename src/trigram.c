@@ -49,15 +49,18 @@ typedef struct TrgmSlot
 
 /*
  * A document listed under one of its prefix trigrams, at position pos,
- * with its trigram count, so the size and position filters run on the
- * posting alone.  Both saturate at PG_UINT16_MAX, which only weakens the
- * filters (a saturated size is looked up in doc_start).
+ * with its trigram count and its trigram signature, so the size, position
+ * and signature filters run on the posting alone: the candidates they
+ * reject (nearly all) cost no read at a random place.  pos and ntrgms
+ * saturate at PG_UINT16_MAX, which only weakens the filters (a saturated
+ * size is looked up in doc_start).
  */
 typedef struct PrefixPosting
 {
 	int32		doc;
 	uint16		pos;
 	uint16		ntrgms;
+	uint64		sig;			/* trigram_sig_bit() of its trigrams, ORed */
 } PrefixPosting;
 
 struct CzTrgmIndex
@@ -73,8 +76,6 @@ struct CzTrgmIndex
 	/* prefix postings for prefix_threshold (built on first search) */
 	float		prefix_threshold;
 	struct PrefixPosting *prefix_postings;
-	uint64	   *doc_sig;		/* per document: trigram_sig_bit() of its
-								 * trigrams, ORed */
 	uint32	   *stamp;			/* per document: last search that saw it */
 	uint32		current_stamp;
 };
@@ -84,6 +85,13 @@ trgm_hash(uint32 t)
 {
 	return murmurhash32(t);
 }
+
+/* A hint to start loading a cache line that will be read soon. */
+#if defined(__GNUC__) || defined(__clang__)
+#define cz_prefetch(p)	__builtin_prefetch(p)
+#else
+#define cz_prefetch(p)	((void) 0)
+#endif
 
 /*
  * A trigram's bit in a 64-bit set signature.  Every bit of a document's
@@ -287,11 +295,11 @@ cz_trgm_similarity(const uint32 *a, int na, const uint32 *b, int nb)
 	return (float) c / (float) (na + nb - c);
 }
 
-static TrgmSlot *
-find_slot(const CzTrgmIndex *idx, uint32 trigram)
+/* The slot of a trigram whose trgm_hash() is h, or the empty slot for it. */
+static inline TrgmSlot *
+find_slot_hashed(const CzTrgmIndex *idx, uint32 trigram, uint32 h)
 {
-	uint32		h = trgm_hash(trigram) & idx->mask;
-
+	h &= idx->mask;
 	for (;;)
 	{
 		TrgmSlot   *slot = &idx->slots[h];
@@ -300,6 +308,12 @@ find_slot(const CzTrgmIndex *idx, uint32 trigram)
 			return slot;
 		h = (h + 1) & idx->mask;
 	}
+}
+
+static TrgmSlot *
+find_slot(const CzTrgmIndex *idx, uint32 trigram)
+{
+	return find_slot_hashed(idx, trigram, trgm_hash(trigram));
 }
 
 /* Double the hash table (keeps it at most half full). */
@@ -421,6 +435,8 @@ prepare_prefixes(CzTrgmIndex *idx, float t)
 	{
 		int32	   *plen = palloc_extended(sizeof(int32) * idx->ndocs, MCXT_ALLOC_HUGE);
 		int32	   *by_len = palloc_extended(sizeof(int32) * idx->ndocs, MCXT_ALLOC_HUGE);
+		uint64	   *sig = palloc_extended(sizeof(uint64) * idx->ndocs,
+										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		int32	   *bucket;
 		int32		maxlen = 0;
 		int32		nactive;
@@ -428,8 +444,12 @@ prepare_prefixes(CzTrgmIndex *idx, float t)
 
 		for (d = 0; d < idx->ndocs; d++)
 		{
+			uint32		x;
+
 			plen[d] = doc_prefix_length(idx->doc_start[d + 1] - idx->doc_start[d], t);
 			maxlen = Max(maxlen, plen[d]);
+			for (x = idx->doc_start[d]; x < idx->doc_start[d + 1]; x++)
+				sig[d] |= trigram_sig_bit(idx->doc_trgms[x]);
 		}
 		bucket = palloc0(sizeof(int32) * (maxlen + 2));
 		for (d = 0; d < idx->ndocs; d++)
@@ -456,8 +476,10 @@ prepare_prefixes(CzTrgmIndex *idx, float t)
 				pp->pos = (uint16) Min(j, PG_UINT16_MAX);
 				pp->ntrgms = (uint16) Min(idx->doc_start[doc + 1] - idx->doc_start[doc],
 										  PG_UINT16_MAX);
+				pp->sig = sig[doc];
 			}
 		}
+		pfree(sig);
 		pfree(plen);
 		pfree(by_len);
 		pfree(bucket);
@@ -489,8 +511,6 @@ cz_trgm_index_build(int ndocs, uint32 *const *doc_trgms, const int *doc_ntrgms,
 												MCXT_ALLOC_HUGE);
 	idx->doc_trgms = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(total, 1),
 												MCXT_ALLOC_HUGE);
-	idx->doc_sig = MemoryContextAllocExtended(cxt, sizeof(uint64) * Max(ndocs, 1),
-											  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	idx->stamp = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(ndocs, 1),
 											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	idx->current_stamp = 0;
@@ -511,8 +531,6 @@ cz_trgm_index_build(int ndocs, uint32 *const *doc_trgms, const int *doc_ntrgms,
 		for (i = 0; i < doc_ntrgms[d]; i++)
 		{
 			TrgmSlot   *slot = find_slot(idx, doc_trgms[d][i]);
-
-			idx->doc_sig[d] |= trigram_sig_bit(doc_trgms[d][i]);
 
 			if (slot->count == 0)
 			{
@@ -547,6 +565,35 @@ int
 cz_trgm_index_docs(const CzTrgmIndex *index)
 {
 	return index->ndocs;
+}
+
+/*
+ * The search's filters count bits on nearly every posting.  Where the
+ * compiler may not assume the POPCNT instruction but can target it, the
+ * search is compiled twice, and the copy using it runs on CPUs that have
+ * it; otherwise bits are counted without a call (pg_popcount64 goes
+ * through a pointer).
+ */
+#if !defined(__POPCNT__) && (defined(__x86_64__) || defined(__i386__)) && \
+	defined(__GNUC__) && !defined(__clang__)
+#define CZ_POPCNT_DISPATCH 1
+#endif
+
+static inline int
+popcount64_inline(uint64 x, bool hw)
+{
+#if defined(__POPCNT__) || defined(CZ_POPCNT_DISPATCH)
+	if (hw)
+		return __builtin_popcountll(x);
+#endif
+#ifdef __POPCNT__
+	return __builtin_popcountll(x);
+#else
+	x = x - ((x >> 1) & UINT64CONST(0x5555555555555555));
+	x = (x & UINT64CONST(0x3333333333333333)) + ((x >> 2) & UINT64CONST(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64CONST(0x0F0F0F0F0F0F0F0F);
+	return (int) ((x * UINT64CONST(0x0101010101010101)) >> 56);
+#endif
 }
 
 /*
@@ -671,14 +718,16 @@ common_needed(double need_factor, int nquery, int nd, int min_common,
  * the prefix postings of the query's prefix are read.  Each candidate is
  * then verified by merging the two sorted sets.
  */
-void
-cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
-			   float threshold, int max_candidates, CzTrgmHitFn hit, void *arg)
+static pg_attribute_always_inline void
+search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
+			float threshold, int max_candidates, CzTrgmHitFn hit, void *arg,
+			bool hw_popcount)
 {
 	int			examined = 0;
 	uint32		qset_slots[1 << QSET_MAX_BITS];
 	QuerySet	qset = {0};
 	bool		use_qset;
+	bool		prefetch;
 	double		need_factor;
 	int			need_by_size[NEED_TABLE_SIZE];
 	int			need_table_len;
@@ -718,13 +767,30 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 	/*
 	 * The query's trigrams in the global order.  Those in no document come
 	 * first (rarest of all) but have no postings, so only their number
-	 * matters; the others are sorted by (document frequency, value).
+	 * matters; the others go by (document frequency, value), picked in that
+	 * order as the search reaches them.
 	 */
 	lists = (nquery <= lengthof(local)) ? local : palloc(sizeof(QueryList) * nquery);
 	nzero = nlists = 0;
+	/*
+	 * In a large table (over 256kB) the slots are mostly not in cache, at
+	 * random places: start loading them all before the lookups.
+	 */
+	prefetch = (idx->mask >= 16383);
+	if (prefetch)
+	{
+		for (i = 0; i < nquery; i++)
+		{
+			uint32		h = trgm_hash(query[i]);
+
+			cz_prefetch(&idx->slots[h & idx->mask]);
+			lists[i].start = h; /* kept here until read: nlists <= i below */
+		}
+	}
 	for (i = 0; i < nquery; i++)
 	{
-		TrgmSlot   *slot = find_slot(idx, query[i]);
+		TrgmSlot   *slot = prefetch ? find_slot_hashed(idx, query[i], lists[i].start) :
+			find_slot(idx, query[i]);
 
 		if (slot->count == 0)
 			nzero++;
@@ -738,15 +804,6 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 	}
 	if (nzero >= nprefix)
 		goto done;				/* the query's prefix is in no document */
-	/* insertion sort: queries are short */
-	for (i = 1; i < nlists; i++)
-	{
-		QueryList	x = lists[i];
-
-		for (j = i; j > 0 && x.rank < lists[j - 1].rank; j--)
-			lists[j] = lists[j - 1];
-		lists[j] = x;
-	}
 
 	if (++idx->current_stamp == 0)
 	{
@@ -773,47 +830,86 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 
 	for (i = nzero; i < nprefix && pos_limit >= 0; i++)
 	{
-		uint32		k;
-		const QueryList *list = &lists[i - nzero];
-		const PrefixPosting *pl = idx->prefix_postings + list->start;
+		QueryList  *list = &lists[i - nzero];
+		const PrefixPosting *pl;
+		int			qroom = nquery - i; /* a candidate's need must fit */
+		uint32		n,
+					k;
 
-		for (k = 0; k < list->nprefix && pl[k].pos <= pos_limit; k++)
+		/*
+		 * The next list in the global order: lookups mostly stop after a
+		 * few lists, so they are picked as needed rather than all sorted.
+		 */
 		{
-			int32		d = pl[k].doc;
-			int			nd;
+			uint64		best = list->rank;
+			int			at = i - nzero;
+
+			for (j = i - nzero + 1; j < nlists; j++)
+			{
+				if (lists[j].rank < best)
+				{
+					best = lists[j].rank;
+					at = j;
+				}
+			}
+			if (at != i - nzero)
+			{
+				QueryList	x = *list;
+
+				*list = lists[at];
+				lists[at] = x;
+			}
+		}
+		pl = idx->prefix_postings + list->start;
+		n = list->nprefix;
+		/* bounded work: the rarest trigrams' candidates come first */
+		if (max_candidates > 0)
+			n = Min(n, (uint32) (max_candidates - examined));
+
+		for (k = 0; k < n; k++)
+		{
+			const PrefixPosting *pp = &pl[k];
+			int32		d;
+			int			pos = pp->pos;
+			int			nd = pp->ntrgms;
 			int			need;
 			int			common;
 			float		sim;
 
-			/* bounded work: the rarest trigrams' candidates come first */
-			if (max_candidates > 0 && examined++ >= max_candidates)
-				goto done;
-			nd = pl[k].ntrgms;
+			if (pos > pos_limit)
+				break;
 			if (likely(nd < need_table_len))
+			{
 				need = need_by_size[nd];
+
+				/*
+				 * Positional filter: at the first meeting, the rarest
+				 * common trigram, at most |Q| - need query trigrams and |D|
+				 * - need document trigrams may precede it.  A later meeting
+				 * is further along on both sides, so it fails whenever the
+				 * first did.  The signature bound depends on the document
+				 * only.  So neither needs the stamp, and both come before
+				 * it.  (A size out of range has a need no position passes.)
+				 */
+				if ((need > qroom) | (pos + need > nd))
+					continue;
+				if (likely(popcount64_inline(pp->sig & ~query_sig, hw_popcount) > nd - need))
+					continue;
+			}
 			else
 			{
 				if (nd == PG_UINT16_MAX)
-					nd = idx->doc_start[d + 1] - idx->doc_start[d];
+					nd = idx->doc_start[pp->doc + 1] - idx->doc_start[pp->doc];
 				need = common_needed(need_factor, nquery, nd, min_common,
 									 min_size, max_size);
+				if (need > qroom || pos > nd - need ||
+					nd - popcount64_inline(pp->sig & ~query_sig, hw_popcount) < need)
+					continue;
 			}
-
-			/*
-			 * Positional filter: at the first meeting, the rarest common
-			 * trigram, at most |Q| - need query trigrams and |D| - need
-			 * document trigrams may precede it.  A later meeting is further
-			 * along on both sides, so it fails whenever the first did: the
-			 * test needs no stamp and comes before it.  (A size out of range
-			 * has a need no position passes.)
-			 */
-			if (i > nquery - need || pl[k].pos > nd - need)
-				continue;
+			d = pp->doc;
 			if (idx->stamp[d] == idx->current_stamp)
 				continue;
 			idx->stamp[d] = idx->current_stamp;
-			if (nd - pg_popcount64(idx->doc_sig[d] & ~query_sig) < need)
-				continue;		/* too many trigrams the query lacks */
 			if (use_qset)
 				common = qset_count_common(&qset, idx->doc_trgms + idx->doc_start[d],
 										   nd, need);
@@ -827,8 +923,48 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 			if (sim >= threshold && !hit(arg, d, sim))
 				goto done;
 		}
+		examined += k;
+		if (max_candidates > 0 && examined >= max_candidates)
+			break;
 	}
 done:
 	if (lists != local)
 		pfree(lists);
+}
+
+static void
+search_generic(CzTrgmIndex *idx, uint32 *query, int nquery, float threshold,
+			   int max_candidates, CzTrgmHitFn hit, void *arg)
+{
+	search_impl(idx, query, nquery, threshold, max_candidates, hit, arg, false);
+}
+
+#ifdef CZ_POPCNT_DISPATCH
+static void __attribute__((target("popcnt")))
+search_popcnt(CzTrgmIndex *idx, uint32 *query, int nquery, float threshold,
+			  int max_candidates, CzTrgmHitFn hit, void *arg)
+{
+	search_impl(idx, query, nquery, threshold, max_candidates, hit, arg, true);
+}
+#endif
+
+void
+cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
+			   float threshold, int max_candidates, CzTrgmHitFn hit, void *arg)
+{
+#ifdef CZ_POPCNT_DISPATCH
+	static int	have_popcnt = -1;
+
+	if (unlikely(have_popcnt < 0))
+	{
+		__builtin_cpu_init();
+		have_popcnt = __builtin_cpu_supports("popcnt") ? 1 : 0;
+	}
+	if (have_popcnt)
+	{
+		search_popcnt(idx, query, nquery, threshold, max_candidates, hit, arg);
+		return;
+	}
+#endif
+	search_generic(idx, query, nquery, threshold, max_candidates, hit, arg);
 }
