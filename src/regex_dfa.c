@@ -313,16 +313,34 @@ fold(int c)
 
 /* ---------- parser ---------- */
 
+/* the pattern is outside the subset (or malformed): give up */
+static int
+parse_fail(Parser *ps)
+{
+	ps->failed = true;
+	return 0;
+}
+
+/* the character after a backslash at ps->p, consumed; -1 at the end */
+static int
+take_escape(Parser *ps)
+{
+	int			e;
+
+	if (ps->p + 1 >= ps->end)
+		return -1;
+	e = ps->p[1];
+	ps->p += 2;
+	return e;
+}
+
 static int
 new_ast(Parser *ps, AstType type)
 {
 	Ast		   *n;
 
 	if (ps->nast >= MAX_AST)
-	{
-		ps->failed = true;
-		return 0;
-	}
+		return parse_fail(ps);
 	n = &ps->ast[ps->nast];
 	memset(n, 0, sizeof(Ast));
 	n->type = type;
@@ -434,10 +452,7 @@ parse_bracket(Parser *ps)
 		int			lo;
 
 		if (ps->p >= ps->end)
-		{
-			ps->failed = true;
-			return 0;
-		}
+			return parse_fail(ps);
 		c = *ps->p;
 		if (c == ']' && !first)
 		{
@@ -446,18 +461,12 @@ parse_bracket(Parser *ps)
 		}
 		first = false;
 		if (c >= 128 || c == 0)
-		{
-			ps->failed = true;
-			return 0;
-		}
+			return parse_fail(ps);
 		if (c == '[')
 		{
 			/* [: [. [= are classes and collating elements: not here */
 			if (ps->p + 1 < ps->end && strchr(":.=", ps->p[1]) != NULL)
-			{
-				ps->failed = true;
-				return 0;
-			}
+				return parse_fail(ps);
 			lo = c;
 			ps->p++;
 		}
@@ -465,22 +474,14 @@ parse_bracket(Parser *ps)
 		{
 			int			e;
 
-			if (ps->p + 1 >= ps->end)
-			{
-				ps->failed = true;
-				return 0;
-			}
-			e = ps->p[1];
-			ps->p += 2;
+			if ((e = take_escape(ps)) < 0)
+				return parse_fail(ps);
 			if (e == 'd' || e == 's' || e == 'w')
 			{
 				set_add_prop(ps, set, e == 'd' ? P_DIGIT : e == 's' ? P_SPACE : P_WORD);
 				if (ps->p < ps->end && *ps->p == '-' &&
 					ps->p + 1 < ps->end && ps->p[1] != ']')
-				{
-					ps->failed = true;	/* a class as a range end */
-					return 0;
-				}
+					return parse_fail(ps);
 				continue;
 			}
 			if (control_escape(e) >= 0)
@@ -488,10 +489,7 @@ parse_bracket(Parser *ps)
 			else if (is_ascii_punct(e))
 				lo = e;
 			else
-			{
-				ps->failed = true;
-				return 0;
-			}
+				return parse_fail(ps);
 		}
 		else
 		{
@@ -508,18 +506,12 @@ parse_bracket(Parser *ps)
 			/* escapes and '-' as range ends: not in the subset */
 			if (c == '\\' || hi >= 128 || hi == 0 || hi == '\\' || hi == '[' ||
 				hi == '-' || hi < lo)
-			{
-				ps->failed = true;
-				return 0;
-			}
+				return parse_fail(ps);
 			ps->p += 2;
 			/* a range right after a range ("a-c-e") is an error anyway */
 			if (ps->p < ps->end && *ps->p == '-' &&
 				ps->p + 1 < ps->end && ps->p[1] != ']')
-			{
-				ps->failed = true;
-				return 0;
-			}
+				return parse_fail(ps);
 			for (k = lo; k <= hi; k++)
 				set_add_char(&ps->sets[set], k);
 		}
@@ -592,23 +584,14 @@ parse_atom(Parser *ps, bool *quantifiable)
 					if (ps->p + 1 < ps->end && ps->p[1] == ':')
 						ps->p += 2;
 					else
-					{
-						ps->failed = true;
-						return 0;
-					}
+						return parse_fail(ps);
 				}
 				if (++ps->depth > MAX_DEPTH)
-				{
-					ps->failed = true;
-					return 0;
-				}
+					return parse_fail(ps);
 				n = parse_alternation(ps);
 				ps->depth--;
 				if (ps->failed || ps->p >= ps->end || *ps->p != ')')
-				{
-					ps->failed = true;
-					return 0;
-				}
+					return parse_fail(ps);
 				ps->p++;
 				return n;
 			}
@@ -638,13 +621,8 @@ parse_atom(Parser *ps, bool *quantifiable)
 			{
 				int			e;
 
-				if (ps->p + 1 >= ps->end)
-				{
-					ps->failed = true;
-					return 0;
-				}
-				e = ps->p[1];
-				ps->p += 2;
+				if ((e = take_escape(ps)) < 0)
+					return parse_fail(ps);
 				switch (e)
 				{
 					case 'd':
@@ -682,15 +660,11 @@ parse_atom(Parser *ps, bool *quantifiable)
 					return char_ast(ps, control_escape(e));
 				if (is_ascii_punct(e))
 					return char_ast(ps, e);
-				ps->failed = true;
-				return 0;
+				return parse_fail(ps);
 			}
 	}
 	if (c == 0 || c >= 128 || is_metachar(c))
-	{
-		ps->failed = true;
-		return 0;
-	}
+		return parse_fail(ps);
 	ps->p++;
 	return char_ast(ps, c);
 }
@@ -785,10 +759,7 @@ parse_branch(Parser *ps)
 					max;
 
 		if (strchr("*+?{", *ps->p) != NULL)
-		{
-			ps->failed = true;	/* nothing to repeat */
-			return 0;
-		}
+			return parse_fail(ps);
 		atom = parse_atom(ps, &quantifiable);
 		if (ps->failed)
 			return 0;
@@ -797,10 +768,7 @@ parse_branch(Parser *ps)
 			int			r;
 
 			if (!quantifiable || ps->failed)
-			{
-				ps->failed = true;
-				return 0;
-			}
+				return parse_fail(ps);
 			r = new_ast(ps, A_REPEAT);
 			ps->ast[r].a = atom;
 			ps->ast[r].min = min;
