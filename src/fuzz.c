@@ -13,6 +13,12 @@
  *	    - cz_trgm_extract: sorted, unique, bounded, the single-byte fast
  *	      path equal to the generic extraction; a text is fully similar
  *	      to itself;
+ *	    - the trigram index search, every eighth iteration: over random
+ *	      documents from a small trigram universe, with random thresholds
+ *	      and candidate caps, it reports exactly the documents a brute-force
+ *	      similarity puts at or above the threshold (a subset under a cap),
+ *	      with their similarity, and answers the same query again, and one
+ *	      differing only in trigrams no document holds, the same way;
  *	    - cz_numeric_to_double: bit for bit the double of
  *	      numeric_float8_no_overflow(), or no answer;
  *	    - the automaton: built from random keys (enough of them, in some
@@ -33,6 +39,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <math.h>
 
 #include "catalog/pg_collation.h"
 #include "lib/stringinfo.h"
@@ -270,6 +278,216 @@ check_numeric(FuzzRng *r, int64 seed, int iter)
 	return checks;
 }
 
+static int
+cmp_uint32(const void *a, const void *b)
+{
+	uint32		x = *(const uint32 *) a;
+	uint32		y = *(const uint32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+sort_unique_trigrams(uint32 *v, int n)
+{
+	int			i,
+				m = 0;
+
+	qsort(v, n, sizeof(uint32), cmp_uint32);
+	for (i = 0; i < n; i++)
+		if (m == 0 || v[m - 1] != v[i])
+			v[m++] = v[i];
+	return m;
+}
+
+/* Hits of a trigram index search, by document. */
+typedef struct TrgmHits
+{
+	float	   *similarity;		/* per document; -1: not reported */
+	int			nhits;
+	bool		repeated;
+} TrgmHits;
+
+static bool
+trgm_collect(void *arg, int32 doc, float similarity)
+{
+	TrgmHits   *h = (TrgmHits *) arg;
+
+	if (h->similarity[doc] >= 0.0f)
+		h->repeated = true;
+	h->similarity[doc] = similarity;
+	h->nhits++;
+	return true;
+}
+
+/* A sorted, unique random set of n trigrams out of 1 .. universe. */
+static int
+random_trigram_set(FuzzRng *r, uint32 *out, int n, uint32 universe, bool high_bit)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		out[i] = 1 + (uint32) rng_below(r, (int) universe);
+		if (high_bit && rng_below(r, 4) == 0)
+			out[i] |= 0x80000000u;
+	}
+	return sort_unique_trigrams(out, n);
+}
+
+/*
+ * The trigram index search (prefix, size, position and signature filters)
+ * against a brute-force similarity over every document: without a
+ * candidate cap both report the same documents with the same similarity;
+ * with one, the search reports a subset.  Documents are drawn from a small
+ * universe of trigrams, and most queries are near copies of a document,
+ * so that many pairs lie near the threshold.
+ */
+static int
+check_trigram_search(FuzzRng *r, int64 seed, int iter, MemoryContext cxt)
+{
+	int			ndocs = 1 + rng_below(r, rng_below(r, 2) ? 50 : 3000);
+	uint32		universe = 8 + rng_below(r, rng_below(r, 2) ? 64 : 4000);
+	int			max_size = rng_below(r, 8) == 0 ? 300 : 40;
+	bool		high_bit = rng_below(r, 2);
+	uint32	  **docs = palloc(sizeof(uint32 *) * ndocs);
+	int		   *ndoc = palloc(sizeof(int) * ndocs);
+	CzTrgmIndex *idx;
+	TrgmHits	hits;
+	uint32	   *sorted = palloc(sizeof(uint32) * (2 * max_size + 16));
+	int			first_nhits = 0;
+	int			checks = 0;
+	int			d,
+				q;
+
+	for (d = 0; d < ndocs; d++)
+	{
+		docs[d] = palloc(sizeof(uint32) * max_size);
+		ndoc[d] = random_trigram_set(r, docs[d], 1 + rng_below(r, max_size),
+									 universe, high_bit);
+	}
+	idx = cz_trgm_index_build(ndocs, docs, ndoc, cxt);
+	hits.similarity = palloc(sizeof(float) * ndocs);
+
+	for (q = 0; q < 10; q++)
+	{
+		static const float thresholds[] = {0.1f, 0.3f, 0.5f, 0.5f, 0.5f, 0.6f, 0.75f, 0.9f, 1.0f};
+		float		t = thresholds[rng_below(r, lengthof(thresholds))];
+		int			cap = rng_below(r, 3) == 0 ? 1 + rng_below(r, 200) : 0;
+		uint32	   *query = palloc(sizeof(uint32) * (2 * max_size + 16));
+		uint32	   *variant = palloc(sizeof(uint32) * (2 * max_size + 16));
+		int			nq,
+					i,
+					round;
+
+		if (rng_below(r, 4) == 0)
+			nq = random_trigram_set(r, query, 1 + rng_below(r, max_size), universe, high_bit);
+		else if (rng_below(r, 2) == 0)
+		{
+			/*
+			 * Right at the threshold, where rounding matters (thresholds
+			 * with no exact float, no cap): part of a document (similarity
+			 * k / |D|), or all of it with trigrams no document holds (|D| /
+			 * (|D| + m)).
+			 */
+			static const float inexact[] = {0.1f, 0.2f, 0.3f, 0.4f, 0.6f, 0.7f, 0.8f, 0.9f};
+			int			src = rng_below(r, ndocs);
+
+			t = inexact[rng_below(r, lengthof(inexact))];
+			cap = 0;
+
+			if (rng_below(r, 2) == 0)
+			{
+				/* the fewest trigrams whose float similarity reaches t */
+				nq = (int) floor((double) t * ndoc[src]);
+				while ((float) nq / (float) ndoc[src] < t)
+					nq++;
+				memcpy(query, docs[src], sizeof(uint32) * nq);
+			}
+			else
+			{
+				/* the most extra trigrams that keep it at t */
+				int			m = (int) floor(ndoc[src] / (double) t) - ndoc[src] + 1;
+
+				while (m > 0 && (float) ndoc[src] / (float) (ndoc[src] + m) < t)
+					m--;
+
+				nq = 0;
+				for (i = 0; i < ndoc[src]; i++)
+					query[nq++] = docs[src][i];
+				for (i = 0; i < m && nq < 2 * max_size; i++)
+					query[nq++] = universe + 2001 + i;
+			}
+		}
+		else
+		{
+			/* a document with some trigrams dropped and some added */
+			int			src = rng_below(r, ndocs);
+			int			drop = rng_below(r, 4);
+			int			add = rng_below(r, 4);
+
+			nq = 0;
+			for (i = 0; i < ndoc[src]; i++)
+				if (rng_below(r, 8) >= drop)
+					query[nq++] = docs[src][i];
+			for (i = 0; i < add; i++)
+				query[nq++] = 1 + (uint32) rng_below(r, (int) universe);
+		}
+		/* trigrams no document holds, like a reference number's */
+		for (i = rng_below(r, 6); i > 0; i--)
+			query[nq++] = universe + 1 + (uint32) rng_below(r, 1000);
+		/* the search takes repeats and any order, as from extract_all */
+		for (i = 0; i < nq && nq < 2 * max_size; i += 1 + rng_below(r, 4))
+			query[nq++] = query[i];
+		for (i = nq - 1; i > 0; i--)
+		{
+			int			j = rng_below(r, i + 1);
+			uint32		x = query[i];
+
+			query[i] = query[j];
+			query[j] = x;
+		}
+
+		/*
+		 * The query, then the same again and with other trigrams no
+		 * document holds: both answered from the memo.
+		 */
+		for (round = 0; round < 3; round++)
+		{
+			int			nsorted;
+
+			for (i = 0; i < nq; i++)
+				variant[i] = (round == 2 && query[i] > universe && query[i] < 0x80000000u) ?
+					query[i] + 1000 : query[i];
+			nsorted = sort_unique_trigrams(memcpy(sorted, variant, sizeof(uint32) * nq), nq);
+			for (d = 0; d < ndocs; d++)
+				hits.similarity[d] = -1.0f;
+			hits.nhits = 0;
+			hits.repeated = false;
+			cz_trgm_search(idx, variant, nq, t, cap, trgm_collect, &hits);
+			if (hits.repeated)
+				FUZZ_FAIL("trigram search reported a document twice");
+			for (d = 0; d < ndocs; d++)
+			{
+				float		sim = nsorted > 0 ?
+					cz_trgm_similarity(sorted, nsorted, docs[d], ndoc[d]) : 0.0f;
+				bool		reported = hits.similarity[d] >= 0.0f;
+
+				if (reported && (hits.similarity[d] != sim || sim < t))
+					FUZZ_FAIL("trigram search reported a wrong similarity");
+				if (!reported && sim >= t && cap == 0)
+					FUZZ_FAIL("trigram search missed a document at the threshold");
+				checks++;
+			}
+			if (round == 0)
+				first_nhits = hits.nhits;
+			else if (hits.nhits != first_nhits)
+				FUZZ_FAIL("trigram search answered a repeated query differently");
+		}
+	}
+	return checks;
+}
+
 PG_FUNCTION_INFO_V1(categorize_fuzz_engine);
 Datum
 categorize_fuzz_engine(PG_FUNCTION_ARGS)
@@ -321,6 +539,10 @@ categorize_fuzz_engine(PG_FUNCTION_ARGS)
 		/* numeric amounts */
 		for (n = 0; n < 8; n++)
 			checks += check_numeric(&rng, seed, iter);
+
+		/* the trigram index search, every eighth iteration */
+		if (iter % 8 == 0)
+			checks += check_trigram_search(&rng, seed, iter, cxt);
 
 		/* normalization */
 		out = palloc(CZ_NORMALIZED_MAX(len));

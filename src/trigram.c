@@ -704,7 +704,7 @@ common_needed(double need_factor, int nquery, int nd, int min_common,
 
 	if (nd < min_size || nd > max_size)
 		return PG_INT32_MAX / 4;
-	x = need_factor * (nquery + nd) - 0.01;
+	x = need_factor * (nquery + nd) * (1.0 - 1e-5) - 0.01;
 	need = (int) x;
 	need += (need < x);			/* ceil */
 	return Max(need, min_common);
@@ -754,9 +754,9 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 		nquery = sort_unique(query, nquery);
 
 	/* sim >= t needs common >= t*|Q| and t*|Q| <= |D| <= |Q|/t */
-	min_common = Max(1, (int) ceil(threshold * nquery - 1e-6));
+	min_common = Max(1, (int) ceil((double) threshold * nquery * (1.0 - 1e-5) - 1e-3));
 	min_size = min_common;
-	max_size = (int) floor(nquery / threshold + 1e-6);
+	max_size = (int) floor(nquery / (double) threshold * (1.0 + 1e-5) + 1e-3);
 	if (min_size > idx->max_doc_trgms)
 		return;
 	nprefix = nquery - min_common + 1;
@@ -817,7 +817,8 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 	 * largest |D| possible.
 	 */
 	max_nd = Min(max_size, idx->max_doc_trgms);
-	pos_limit = Min((int) floor((max_nd - (double) threshold * nquery) / (1.0 + threshold) + 0.01),
+	pos_limit = Min((int) floor((max_nd - (double) threshold * nquery * (1.0 - 1e-5)) /
+								(1.0 + threshold) + 0.01),
 					max_nd - min_common);
 
 	need_factor = (double) threshold / (1.0 + threshold);
