@@ -1,24 +1,30 @@
 /*-------------------------------------------------------------------------
  *
  * fuzzy_cache.c
- *	  A small memo of fuzzy merchant lookups: normalized query text →
- *	  the merchant documents it is similar to.
+ *	  Small memos of fuzzy merchant lookups: a key → the merchant documents
+ *	  the lookup found, with their similarity.
  *
  *	  Card statements repeat the same merchant strings over and over, and
  *	  a fuzzy lookup (trigram extraction, candidate generation and
  *	  verification) costs far more than the rest of a categorization, so
- *	  its answer is remembered per distinct text.  The answer depends only
- *	  on the text, the trigram index, categorize.fuzzy_threshold and
- *	  categorize.fuzzy_max_candidates: the cache lives in the index's
- *	  memory context (a rebuilt index starts empty) and is emptied when
- *	  either setting differs from the one its entries were made with.
- *	  Per-user filtering is applied when the hits are replayed, so entries
- *	  hold no user-dependent answer.
+ *	  its answer is remembered.  Two memos use this code:
+ *	    - by normalized query text (scoring.c), which also saves the
+ *	      trigram extraction;
+ *	    - by the query's trigrams that occur in some merchant, with the
+ *	      number of its distinct trigrams (trigram.c), which is all a
+ *	      search's answer depends on: texts differing only in words no
+ *	      merchant shares (reference numbers, dates) share an entry.
+ *	  An answer also depends on the trigram index,
+ *	  categorize.fuzzy_threshold and categorize.fuzzy_max_candidates: the
+ *	  memos live in the index's memory context (a rebuilt index starts
+ *	  empty) and are emptied when either setting differs from the one their
+ *	  entries were made with.  Per-user filtering is applied when the hits
+ *	  are replayed, so entries hold no user-dependent answer.
  *
- *	  Two-way set-associative, CZ_FUZZY_CACHE_SETS sets: a store replaces
- *	  the less recently used way.  Short texts only (merchant names), at
- *	  most CZ_FUZZY_CACHE_MAX_HITS hits, so it stays under half a
- *	  megabyte.  Backend-local; no locks.
+ *	  Two-way set-associative: a store replaces the less recently used
+ *	  way.  Keys up to a length fixed at creation, at most
+ *	  CZ_FUZZY_CACHE_MAX_HITS hits, so a memo stays within a megabyte.
+ *	  Backend-local; no locks.
  *
  *-------------------------------------------------------------------------
  */
@@ -29,11 +35,9 @@
 
 #include "fuzzy_cache.h"
 
-#define CZ_FUZZY_CACHE_SETS	1024
-
 typedef struct CacheEntry
 {
-	char	   *text;			/* NULL: empty; hits follow the text */
+	char	   *key;			/* NULL: empty; hits follow the key */
 	CzFuzzyHit *hits;
 	uint32		hash;
 	uint16		len;
@@ -42,21 +46,33 @@ typedef struct CacheEntry
 
 struct CzFuzzyCache
 {
-	MemoryContext cxt;			/* entries' text and hits */
+	MemoryContext cxt;			/* entries' keys and hits */
 	float		threshold;		/* settings the entries were made with */
 	int			max_candidates;
-	CacheEntry	entries[CZ_FUZZY_CACHE_SETS][2];
-	uint8		recent[CZ_FUZZY_CACHE_SETS];	/* the way used last */
+	int			max_key;		/* longest key kept, in bytes */
+	uint32		nsets;			/* a power of two */
+	CacheEntry (*entries)[2];	/* nsets sets of two ways */
+	uint8	   *recent;			/* per set: the way used last */
 };
 
+/*
+ * A memo of nsets (a power of two) sets, for keys of up to max_key bytes
+ * (at most PG_UINT16_MAX).
+ */
 CzFuzzyCache *
-cz_fuzzy_cache_create(MemoryContext parent)
+cz_fuzzy_cache_create(MemoryContext parent, int nsets, int max_key)
 {
 	CzFuzzyCache *cache = MemoryContextAllocZero(parent, sizeof(CzFuzzyCache));
 
+	Assert(nsets > 0 && (nsets & (nsets - 1)) == 0);
+	Assert(max_key > 0 && max_key <= PG_UINT16_MAX);
 	cache->cxt = AllocSetContextCreate(parent, "categorize fuzzy cache",
 									   ALLOCSET_DEFAULT_SIZES);
 	cache->threshold = -1.0f;
+	cache->max_key = max_key;
+	cache->nsets = (uint32) nsets;
+	cache->entries = MemoryContextAllocZero(parent, sizeof(CacheEntry) * 2 * nsets);
+	cache->recent = MemoryContextAllocZero(parent, nsets);
 	return cache;
 }
 
@@ -67,14 +83,14 @@ check_settings(CzFuzzyCache *cache, float threshold, int max_candidates)
 	if (cache->threshold == threshold && cache->max_candidates == max_candidates)
 		return;
 	MemoryContextReset(cache->cxt);
-	memset(cache->entries, 0, sizeof(cache->entries));
-	memset(cache->recent, 0, sizeof(cache->recent));
+	memset(cache->entries, 0, sizeof(CacheEntry) * 2 * cache->nsets);
+	memset(cache->recent, 0, cache->nsets);
 	cache->threshold = threshold;
 	cache->max_candidates = max_candidates;
 }
 
 bool
-cz_fuzzy_cache_lookup(CzFuzzyCache *cache, const char *text, int len,
+cz_fuzzy_cache_lookup(CzFuzzyCache *cache, const void *key, int len,
 					  float threshold, int max_candidates,
 					  const CzFuzzyHit **hits, int *nhits)
 {
@@ -82,17 +98,17 @@ cz_fuzzy_cache_lookup(CzFuzzyCache *cache, const char *text, int len,
 	int			set,
 				way;
 
-	if (len > CZ_FUZZY_CACHE_MAX_TEXT)
+	if (len > cache->max_key)
 		return false;
 	check_settings(cache, threshold, max_candidates);
-	hash = hash_bytes((const unsigned char *) text, len);
-	set = hash % CZ_FUZZY_CACHE_SETS;
+	hash = hash_bytes((const unsigned char *) key, len);
+	set = hash & (cache->nsets - 1);
 	for (way = 0; way < 2; way++)
 	{
 		CacheEntry *e = &cache->entries[set][way];
 
-		if (e->text != NULL && e->hash == hash && e->len == len &&
-			memcmp(e->text, text, len) == 0)
+		if (e->key != NULL && e->hash == hash && e->len == len &&
+			memcmp(e->key, key, len) == 0)
 		{
 			cache->recent[set] = way;
 			*hits = e->hits;
@@ -104,7 +120,7 @@ cz_fuzzy_cache_lookup(CzFuzzyCache *cache, const char *text, int len,
 }
 
 void
-cz_fuzzy_cache_store(CzFuzzyCache *cache, const char *text, int len,
+cz_fuzzy_cache_store(CzFuzzyCache *cache, const void *key, int len,
 					 float threshold, int max_candidates,
 					 const CzFuzzyHit *hits, int nhits)
 {
@@ -114,19 +130,19 @@ cz_fuzzy_cache_store(CzFuzzyCache *cache, const char *text, int len,
 	CacheEntry *e;
 	Size		hits_off = MAXALIGN(len);
 
-	if (len > CZ_FUZZY_CACHE_MAX_TEXT || nhits > CZ_FUZZY_CACHE_MAX_HITS)
+	if (len > cache->max_key || nhits > CZ_FUZZY_CACHE_MAX_HITS)
 		return;
 	check_settings(cache, threshold, max_candidates);
-	hash = hash_bytes((const unsigned char *) text, len);
-	set = hash % CZ_FUZZY_CACHE_SETS;
+	hash = hash_bytes((const unsigned char *) key, len);
+	set = hash & (cache->nsets - 1);
 	way = 1 - cache->recent[set];
 	e = &cache->entries[set][way];
-	if (e->text != NULL)
-		pfree(e->text);
-	e->text = MemoryContextAlloc(cache->cxt,
-								 hits_off + sizeof(CzFuzzyHit) * Max(nhits, 1));
-	memcpy(e->text, text, len);
-	e->hits = (CzFuzzyHit *) (e->text + hits_off);
+	if (e->key != NULL)
+		pfree(e->key);
+	e->key = MemoryContextAlloc(cache->cxt,
+								hits_off + sizeof(CzFuzzyHit) * Max(nhits, 1));
+	memcpy(e->key, key, len);
+	e->hits = (CzFuzzyHit *) (e->key + hits_off);
 	memcpy(e->hits, hits, sizeof(CzFuzzyHit) * nhits);
 	e->hash = hash;
 	e->len = (uint16) len;

@@ -17,15 +17,14 @@ typedef struct CzFuzzyHit
 
 typedef struct CzFuzzyCache CzFuzzyCache;
 
-/* Longest query text and most hits an entry keeps. */
-#define CZ_FUZZY_CACHE_MAX_TEXT	96
+/* Most hits an entry keeps. */
 #define CZ_FUZZY_CACHE_MAX_HITS	16
 
-extern CzFuzzyCache *cz_fuzzy_cache_create(MemoryContext parent);
-extern bool cz_fuzzy_cache_lookup(CzFuzzyCache *cache, const char *text, int len,
+extern CzFuzzyCache *cz_fuzzy_cache_create(MemoryContext parent, int nsets, int max_key);
+extern bool cz_fuzzy_cache_lookup(CzFuzzyCache *cache, const void *key, int len,
 								  float threshold, int max_candidates,
 								  const CzFuzzyHit **hits, int *nhits);
-extern void cz_fuzzy_cache_store(CzFuzzyCache *cache, const char *text, int len,
+extern void cz_fuzzy_cache_store(CzFuzzyCache *cache, const void *key, int len,
 								 float threshold, int max_candidates,
 								 const CzFuzzyHit *hits, int nhits);
 

@@ -481,7 +481,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 			int			k;
 
 			if (ix->fuzzy_cache == NULL)
-				ix->fuzzy_cache = cz_fuzzy_cache_create(ix->cxt);
+				ix->fuzzy_cache = cz_fuzzy_cache_create(ix->cxt, 1024, 96);
 			if (!cz_fuzzy_cache_lookup(ix->fuzzy_cache, q, qlen, threshold,
 									   cz_fuzzy_max_candidates, &found, &nfound))
 			{

@@ -22,9 +22,14 @@
  *	  threshold in force (cz_trgm_index_prepare) and rebuilt when a search
  *	  uses another one.
  *
+ *	  Searches are memoized (fuzzy_cache.c) under the query's trigrams
+ *	  that some document holds and its count of distinct trigrams, all an
+ *	  answer depends on, so texts differing only in words no merchant
+ *	  shares (reference numbers, dates) are searched once.
+ *
  *	  The index is backend-local and immutable except for the prefix
- *	  postings and a stamp array used to visit each candidate once per
- *	  search; no locks.
+ *	  postings, the memo and a stamp array used to visit each candidate
+ *	  once per search; no locks.
  *
  *-------------------------------------------------------------------------
  */
@@ -37,7 +42,16 @@
 #include "port/pg_bitutils.h"
 #include "utils/memutils.h"
 
+#include "fuzzy_cache.h"
 #include "trigram.h"
+
+/*
+ * Searches whose query has at most this many trigrams found in some
+ * merchant are memoized (fuzzy_cache.c): the key is the count of the
+ * query's distinct trigrams and its known trigrams, sorted.
+ */
+#define MEMO_MAX_KNOWN	63
+#define MEMO_SETS		2048
 
 typedef struct TrgmSlot
 {
@@ -78,6 +92,7 @@ struct CzTrgmIndex
 	struct PrefixPosting *prefix_postings;
 	uint32	   *stamp;			/* per document: last search that saw it */
 	uint32		current_stamp;
+	struct CzFuzzyCache *memo;	/* searches' answers (made on first use) */
 };
 
 static inline uint32
@@ -733,6 +748,11 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 	int			need_table_len;
 	uint64		query_sig = 0;
 	QueryList	local[64];
+	uint32		memo_key[1 + MEMO_MAX_KNOWN];
+	int			memo_key_len = 0;
+	bool		recording = false;
+	CzFuzzyHit	recorded[CZ_FUZZY_CACHE_MAX_HITS];
+	int			nrecorded = 0;
 	QueryList  *lists;
 	int			nzero,
 				nlists;
@@ -804,6 +824,37 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 	}
 	if (nzero >= nprefix)
 		goto done;				/* the query's prefix is in no document */
+
+	/*
+	 * The answer depends on the query only through its number of distinct
+	 * trigrams and those of them some document holds: the others have no
+	 * postings, and the signature bound they enter only skips postings
+	 * that could not match (the candidate cap counts those too).  So texts
+	 * differing only in words no merchant shares (reference numbers,
+	 * dates) get the same answer, and it is remembered under that key.
+	 */
+	if (nlists <= MEMO_MAX_KNOWN)
+	{
+		const CzFuzzyHit *memo_hits;
+		int			nmemo;
+
+		memo_key[0] = (uint32) nquery;
+		for (i = 0; i < nlists; i++)
+			memo_key[1 + i] = (uint32) lists[i].rank;	/* the trigram */
+		sort_unique(memo_key + 1, nlists);
+		memo_key_len = sizeof(uint32) * (1 + nlists);
+		if (idx->memo == NULL)
+			idx->memo = cz_fuzzy_cache_create(idx->cxt, MEMO_SETS, sizeof(memo_key));
+		if (cz_fuzzy_cache_lookup(idx->memo, memo_key, memo_key_len, threshold,
+								  max_candidates, &memo_hits, &nmemo))
+		{
+			for (i = 0; i < nmemo; i++)
+				if (!hit(arg, memo_hits[i].doc, memo_hits[i].similarity))
+					break;
+			goto done;
+		}
+		recording = true;
+	}
 
 	if (++idx->current_stamp == 0)
 	{
@@ -921,14 +972,31 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 			if (common < need)
 				continue;
 			sim = (float) common / (float) (nquery + nd - common);
-			if (sim >= threshold && !hit(arg, d, sim))
+			if (sim < threshold)
+				continue;
+			if (recording)
+			{
+				if (nrecorded < CZ_FUZZY_CACHE_MAX_HITS)
+				{
+					recorded[nrecorded].doc = d;
+					recorded[nrecorded].similarity = sim;
+				}
+				nrecorded++;
+			}
+			if (!hit(arg, d, sim))
+			{
+				recording = false;	/* an answer cut short */
 				goto done;
+			}
 		}
 		examined += k;
 		if (max_candidates > 0 && examined >= max_candidates)
 			break;
 	}
 done:
+	if (recording)
+		cz_fuzzy_cache_store(idx->memo, memo_key, memo_key_len, threshold,
+							 max_candidates, recorded, nrecorded);
 	if (lists != local)
 		pfree(lists);
 }
