@@ -89,26 +89,29 @@ check_settings(CzFuzzyCache *cache, float threshold, int max_candidates)
 	cache->max_candidates = max_candidates;
 }
 
+/*
+ * Look up the entry stored under hash whose key is len bytes and matches
+ * (match decides; it is called only for an entry of that hash and length).
+ */
 bool
-cz_fuzzy_cache_lookup(CzFuzzyCache *cache, const void *key, int len,
-					  float threshold, int max_candidates,
-					  const CzFuzzyHit **hits, int *nhits)
+cz_fuzzy_cache_lookup_hashed(CzFuzzyCache *cache, uint32 hash, int len,
+							 CzFuzzyKeyMatch match, void *arg,
+							 float threshold, int max_candidates,
+							 const CzFuzzyHit **hits, int *nhits)
 {
-	uint32		hash;
 	int			set,
 				way;
 
 	if (len > cache->max_key)
 		return false;
 	check_settings(cache, threshold, max_candidates);
-	hash = hash_bytes((const unsigned char *) key, len);
 	set = hash & (cache->nsets - 1);
 	for (way = 0; way < 2; way++)
 	{
 		CacheEntry *e = &cache->entries[set][way];
 
 		if (e->key != NULL && e->hash == hash && e->len == len &&
-			memcmp(e->key, key, len) == 0)
+			match(e->key, len, arg))
 		{
 			cache->recent[set] = way;
 			*hits = e->hits;
@@ -120,11 +123,10 @@ cz_fuzzy_cache_lookup(CzFuzzyCache *cache, const void *key, int len,
 }
 
 void
-cz_fuzzy_cache_store(CzFuzzyCache *cache, const void *key, int len,
-					 float threshold, int max_candidates,
-					 const CzFuzzyHit *hits, int nhits)
+cz_fuzzy_cache_store_hashed(CzFuzzyCache *cache, uint32 hash, const void *key, int len,
+							float threshold, int max_candidates,
+							const CzFuzzyHit *hits, int nhits)
 {
-	uint32		hash;
 	int			set,
 				way;
 	CacheEntry *e;
@@ -133,7 +135,6 @@ cz_fuzzy_cache_store(CzFuzzyCache *cache, const void *key, int len,
 	if (len > cache->max_key || nhits > CZ_FUZZY_CACHE_MAX_HITS)
 		return;
 	check_settings(cache, threshold, max_candidates);
-	hash = hash_bytes((const unsigned char *) key, len);
 	set = hash & (cache->nsets - 1);
 	way = 1 - cache->recent[set];
 	e = &cache->entries[set][way];
@@ -148,4 +149,41 @@ cz_fuzzy_cache_store(CzFuzzyCache *cache, const void *key, int len,
 	e->len = (uint16) len;
 	e->nhits = (uint16) nhits;
 	cache->recent[set] = way;
+}
+
+/* Byte keys: equal bytes. */
+typedef struct BytesKey
+{
+	const void *key;
+} BytesKey;
+
+static bool
+bytes_match(const void *stored, int len, void *arg)
+{
+	return memcmp(stored, ((BytesKey *) arg)->key, len) == 0;
+}
+
+bool
+cz_fuzzy_cache_lookup(CzFuzzyCache *cache, const void *key, int len,
+					  float threshold, int max_candidates,
+					  const CzFuzzyHit **hits, int *nhits)
+{
+	BytesKey	k = {key};
+
+	if (len > cache->max_key)
+		return false;
+	return cz_fuzzy_cache_lookup_hashed(cache, hash_bytes((const unsigned char *) key, len),
+										len, bytes_match, &k, threshold, max_candidates,
+										hits, nhits);
+}
+
+void
+cz_fuzzy_cache_store(CzFuzzyCache *cache, const void *key, int len,
+					 float threshold, int max_candidates,
+					 const CzFuzzyHit *hits, int nhits)
+{
+	if (len > cache->max_key || nhits > CZ_FUZZY_CACHE_MAX_HITS)
+		return;
+	cz_fuzzy_cache_store_hashed(cache, hash_bytes((const unsigned char *) key, len),
+								key, len, threshold, max_candidates, hits, nhits);
 }

@@ -28,4 +28,20 @@ extern void cz_fuzzy_cache_store(CzFuzzyCache *cache, const void *key, int len,
 								 float threshold, int max_candidates,
 								 const CzFuzzyHit *hits, int nhits);
 
+/*
+ * The same with the caller's hash, and its own test of a stored key of
+ * the same hash and length, for keys that are equal without being the
+ * same bytes (sets in any order).
+ */
+typedef bool (*CzFuzzyKeyMatch) (const void *stored_key, int len, void *arg);
+
+extern bool cz_fuzzy_cache_lookup_hashed(CzFuzzyCache *cache, uint32 hash, int len,
+										 CzFuzzyKeyMatch match, void *arg,
+										 float threshold, int max_candidates,
+										 const CzFuzzyHit **hits, int *nhits);
+extern void cz_fuzzy_cache_store_hashed(CzFuzzyCache *cache, uint32 hash,
+										const void *key, int len,
+										float threshold, int max_candidates,
+										const CzFuzzyHit *hits, int nhits);
+
 #endif							/* CZ_FUZZY_CACHE_H */

@@ -48,7 +48,7 @@
 /*
  * Searches whose query has at most this many trigrams found in some
  * merchant are memoized (fuzzy_cache.c): the key is the count of the
- * query's distinct trigrams and its known trigrams, sorted.
+ * query's distinct trigrams and its known trigrams, as a set.
  */
 #define MEMO_MAX_KNOWN	63
 #define MEMO_SETS		2048
@@ -703,6 +703,42 @@ qset_count_common(const QuerySet *qs, const uint32 *doc, int nd, int need)
 }
 
 /*
+ * A memo key stored by a search (its distinct trigram count, then its
+ * known trigrams in any order) is this query's if the counts agree and
+ * every stored trigram is in the query: the stored ones are as many as
+ * the query's known ones, and all known (the index has not changed), so
+ * the sets are equal.
+ */
+typedef struct MemoKeyTest
+{
+	const QuerySet *qset;
+	int			nquery;
+} MemoKeyTest;
+
+static bool
+memo_key_matches(const void *stored, int len, void *arg)
+{
+	const uint32 *key = (const uint32 *) stored;
+	const MemoKeyTest *test = (const MemoKeyTest *) arg;
+	int			n = len / sizeof(uint32);
+	int			k;
+
+	if (key[0] != (uint32) test->nquery)
+		return false;
+	for (k = 1; k < n; k++)
+	{
+		uint32		t = key[k];
+		uint32		h = qset_home(test->qset, t);
+
+		while (test->qset->slots[h] != 0 && test->qset->slots[h] != t)
+			h = (h + 1) & test->qset->mask;
+		if (test->qset->slots[h] != t)
+			return false;
+	}
+	return true;
+}
+
+/*
  * Common trigrams a document of nd trigrams needs for similarity >= t:
  * sim >= t needs common >= t(|Q|+|D|)/(1+t) (less a margin for float
  * rounding) and common >= min_common; a size outside [min_size, max_size]
@@ -750,6 +786,7 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 	QueryList	local[64];
 	uint32		memo_key[1 + MEMO_MAX_KNOWN];
 	int			memo_key_len = 0;
+	uint32		memo_hash = 0;
 	bool		recording = false;
 	CzFuzzyHit	recorded[CZ_FUZZY_CACHE_MAX_HITS];
 	int			nrecorded = 0;
@@ -833,20 +870,29 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 	 * differing only in words no merchant shares (reference numbers,
 	 * dates) get the same answer, and it is remembered under that key.
 	 */
-	if (nlists <= MEMO_MAX_KNOWN)
+	if (use_qset && nlists <= MEMO_MAX_KNOWN)
 	{
 		const CzFuzzyHit *memo_hits;
 		int			nmemo;
+		MemoKeyTest test = {&qset, nquery};
 
+		/* the key in the query's order, hashed independently of order */
 		memo_key[0] = (uint32) nquery;
+		memo_hash = (uint32) nquery * 0x9E3779B1u;
 		for (i = 0; i < nlists; i++)
-			memo_key[1 + i] = (uint32) lists[i].rank;	/* the trigram */
-		sort_unique(memo_key + 1, nlists);
+		{
+			uint32		t = (uint32) lists[i].rank; /* the trigram */
+
+			memo_key[1 + i] = t;
+			memo_hash += murmurhash32(t);
+		}
+		memo_hash = murmurhash32(memo_hash);
 		memo_key_len = sizeof(uint32) * (1 + nlists);
 		if (idx->memo == NULL)
 			idx->memo = cz_fuzzy_cache_create(idx->cxt, MEMO_SETS, sizeof(memo_key));
-		if (cz_fuzzy_cache_lookup(idx->memo, memo_key, memo_key_len, threshold,
-								  max_candidates, &memo_hits, &nmemo))
+		if (cz_fuzzy_cache_lookup_hashed(idx->memo, memo_hash, memo_key_len,
+										 memo_key_matches, &test, threshold,
+										 max_candidates, &memo_hits, &nmemo))
 		{
 			for (i = 0; i < nmemo; i++)
 				if (!hit(arg, memo_hits[i].doc, memo_hits[i].similarity))
@@ -995,8 +1041,8 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 	}
 done:
 	if (recording)
-		cz_fuzzy_cache_store(idx->memo, memo_key, memo_key_len, threshold,
-							 max_candidates, recorded, nrecorded);
+		cz_fuzzy_cache_store_hashed(idx->memo, memo_hash, memo_key, memo_key_len,
+									threshold, max_candidates, recorded, nrecorded);
 	if (lists != local)
 		pfree(lists);
 }
