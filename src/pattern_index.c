@@ -809,6 +809,8 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 
 				b->pattern = p;
 				b->is_amount = (pat->kind == CZ_KIND_AMOUNT_RANGE);
+				b->scoped = (pat->user_id != NULL || c->user_id != NULL);
+				b->confidence = pat->confidence;
 				if (b->is_amount)
 				{
 					b->lo = pat->u.amount.lo;

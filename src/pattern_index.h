@@ -45,6 +45,8 @@ typedef struct CzBooster
 	double		hi;
 	CzTimeWindow time;			/* time window */
 	bool		is_amount;
+	bool		scoped;			/* its pattern or category belongs to a user */
+	float		confidence;		/* its pattern's, so a match reads no pattern */
 	int32		pattern;		/* into CzIndex.patterns; -1 in CzIndex.conds */
 	int32		cond;			/* into CzIndex.conds: its condition */
 } CzBooster;

@@ -399,18 +399,20 @@ booster_matches(CzExpense *e, BoosterInput *in, const CzBooster *b)
 								  e->has_date, e->day_of_week);
 }
 
-/* Booster pattern p matched for candidate c: count it in, if the user may use it. */
+/*
+ * Booster b matched for candidate c: count it in, if the user may use it.
+ * The caller has made room in cand_patterns for all of the category's
+ * boosters; the booster carries what this needs of its pattern.
+ */
 static inline void
-add_booster(MatchState *st, CzIndex *ix, CzCandidate *c, int32 p, double *keep, int *npats)
+add_booster(MatchState *st, CzIndex *ix, CzCandidate *c, const CzBooster *b,
+			double *keep, int *npats)
 {
-	CzPattern  *pat = &ix->patterns[p];
-
-	if (!pattern_allowed(st, pat))
+	if (unlikely(b->scoped) && !pattern_allowed(st, &ix->patterns[b->pattern]))
 		return;
-	*keep *= 1.0 - (double) S_BOOSTER * pat->confidence;
-	c->methods |= (pat->kind == CZ_KIND_AMOUNT_RANGE) ? CZ_M_AMOUNT_RANGE : CZ_M_TIME;
-	cand_patterns = grow(cand_patterns, &cand_patterns_cap, *npats + 1, sizeof(int32));
-	cand_patterns[(*npats)++] = p;
+	*keep *= 1.0 - (double) S_BOOSTER * b->confidence;
+	c->methods |= b->is_amount ? CZ_M_AMOUNT_RANGE : CZ_M_TIME;
+	cand_patterns[(*npats)++] = b->pattern;
 	c->npatterns++;
 }
 
@@ -560,6 +562,9 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 			cand_patterns[npats++] = p;
 			c->npatterns++;
 		}
+		if (category->nboosters > 0)
+			cand_patterns = grow(cand_patterns, &cand_patterns_cap,
+								 npats + category->nboosters, sizeof(int32));
 		if (category->ncond_entries > 0)
 		{
 			/* many boosters: OR the masks of the conditions that hold */
@@ -595,7 +600,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 				{
 					b = w * 64 + pg_rightmost_one_pos64(bits);
 					bits &= bits - 1;
-					add_booster(&st, ix, c, ix->boosters[category->first_booster + b].pattern,
+					add_booster(&st, ix, c, &ix->boosters[category->first_booster + b],
 								&keep, &npats);
 				}
 			}
@@ -607,7 +612,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 				const CzBooster *booster = &ix->boosters[category->first_booster + b];
 
 				if (booster_matches(e, &booster_in, booster))
-					add_booster(&st, ix, c, booster->pattern, &keep, &npats);
+					add_booster(&st, ix, c, booster, &keep, &npats);
 			}
 		}
 		c->confidence = 1.0 - keep;
