@@ -443,7 +443,7 @@ match_expense(LearnState *st, CzExpense *e)
 			h->pattern_id = pat->id;
 			h->kind = pat->kind;
 			h->strength = (pat->kind == CZ_KIND_AMOUNT_RANGE || pat->kind == CZ_KIND_TIME) ?
-				BOOSTER_STRENGTH : ix->pattern_strength[p];
+				BOOSTER_STRENGTH : ix->pattern_hit[p].strength;
 			h->confidence = pat->confidence;
 			if (st->user_id == NULL)
 				h->in_scope = (pat->user_id == NULL);

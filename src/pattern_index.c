@@ -825,12 +825,9 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 
 	/* match scratch */
 	index->match_stamp = 0;
-	index->pattern_stamp = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(index->npatterns, 1),
-													  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	index->pattern_strength = MemoryContextAllocExtended(cxt, sizeof(float) * Max(index->npatterns, 1),
-														 MCXT_ALLOC_HUGE);
-	index->pattern_method = MemoryContextAllocExtended(cxt, Max(index->npatterns, 1),
-													   MCXT_ALLOC_HUGE);
+	index->pattern_hit = MemoryContextAllocExtended(cxt,
+													sizeof(CzPatternHit) * Max(index->npatterns, 1),
+													MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	index->regex_stamp = MemoryContextAllocExtended(cxt, sizeof(uint32) * Max(index->nregexes, 1),
 													MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	MemoryContextSwitchTo(old);

@@ -36,6 +36,18 @@ typedef struct CzPattern
 } CzPattern;
 
 /*
+ * A pattern's state in the current match, in one record so that a hit
+ * touches one cache line of it: valid while stamp is the index's
+ * match_stamp.
+ */
+typedef struct CzPatternHit
+{
+	uint32		stamp;
+	float		strength;		/* the strongest way it matched */
+	uint8		method;			/* that way: CZ_M_* bit index */
+} CzPatternHit;
+
+/*
  * An amount_range or time pattern as the scoring loop reads it: all a
  * booster test needs, in one small record (a category may have dozens).
  */
@@ -140,9 +152,7 @@ typedef struct CzIndex
 
 	/* per-match scratch (backend-local, reused by every call) */
 	uint32		match_stamp;
-	uint32	   *pattern_stamp;	/* npatterns */
-	float	   *pattern_strength;	/* npatterns */
-	uint8	   *pattern_method; /* npatterns: CZ_M_* bit index */
+	struct CzPatternHit *pattern_hit;	/* npatterns */
 	uint32	   *regex_stamp;	/* nregexes: match_stamp when its literal was seen */
 } CzIndex;
 

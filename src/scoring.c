@@ -152,21 +152,22 @@ static inline bool
 note_hit(MatchState *st, int32 p, float strength, uint8 method)
 {
 	CzIndex    *ix = st->index;
+	CzPatternHit *ph = &ix->pattern_hit[p];
 
-	if (ix->pattern_stamp[p] != ix->match_stamp)
+	if (ph->stamp != ix->match_stamp)
 	{
 		if (!pattern_allowed(st, &ix->patterns[p]))
 			return false;
-		ix->pattern_stamp[p] = ix->match_stamp;
-		ix->pattern_strength[p] = strength;
-		ix->pattern_method[p] = method;
+		ph->stamp = ix->match_stamp;
+		ph->strength = strength;
+		ph->method = method;
 		hits = grow(hits, &hits_cap, st->nhits + 1, sizeof(int32));
 		hits[st->nhits++] = p;
 	}
-	else if (strength > ix->pattern_strength[p])
+	else if (strength > ph->strength)
 	{
-		ix->pattern_strength[p] = strength;
-		ix->pattern_method[p] = method;
+		ph->strength = strength;
+		ph->method = method;
 	}
 	return true;
 }
@@ -437,7 +438,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 
 	if (++ix->match_stamp == 0)
 	{
-		memset(ix->pattern_stamp, 0, sizeof(uint32) * Max(ix->npatterns, 1));
+		memset(ix->pattern_hit, 0, sizeof(CzPatternHit) * Max(ix->npatterns, 1));
 		memset(ix->regex_stamp, 0, sizeof(uint32) * Max(ix->nregexes, 1));
 		memset(ix->cond_stamp, 0, sizeof(uint32) * Max(ix->nconds, 1));
 		ix->match_stamp = 1;
@@ -555,9 +556,9 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 			int32		p = hits[i];
 			CzPattern  *pat = &ix->patterns[p];
 
-			keep *= 1.0 - (double) ix->pattern_strength[p] * pat->confidence;
+			keep *= 1.0 - (double) ix->pattern_hit[p].strength * pat->confidence;
 			c->best_weight = Max(c->best_weight, pat->weight);
-			c->methods |= 1u << ix->pattern_method[p];
+			c->methods |= 1u << ix->pattern_hit[p].method;
 			cand_patterns = grow(cand_patterns, &cand_patterns_cap, npats + 1, sizeof(int32));
 			cand_patterns[npats++] = p;
 			c->npatterns++;
