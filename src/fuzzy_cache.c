@@ -163,27 +163,21 @@ bytes_match(const void *stored, int len, void *arg)
 	return memcmp(stored, ((BytesKey *) arg)->key, len) == 0;
 }
 
+/*
+ * Look up a byte key.  *hash gets its hash, for cz_fuzzy_cache_store_hashed
+ * after a miss (0 for a key too long to be kept, which a store ignores).
+ */
 bool
 cz_fuzzy_cache_lookup(CzFuzzyCache *cache, const void *key, int len,
 					  float threshold, int max_candidates,
-					  const CzFuzzyHit **hits, int *nhits)
+					  const CzFuzzyHit **hits, int *nhits, uint32 *hash)
 {
 	BytesKey	k = {key};
 
+	*hash = 0;
 	if (len > cache->max_key)
 		return false;
-	return cz_fuzzy_cache_lookup_hashed(cache, hash_bytes((const unsigned char *) key, len),
-										len, bytes_match, &k, threshold, max_candidates,
-										hits, nhits);
-}
-
-void
-cz_fuzzy_cache_store(CzFuzzyCache *cache, const void *key, int len,
-					 float threshold, int max_candidates,
-					 const CzFuzzyHit *hits, int nhits)
-{
-	if (len > cache->max_key || nhits > CZ_FUZZY_CACHE_MAX_HITS)
-		return;
-	cz_fuzzy_cache_store_hashed(cache, hash_bytes((const unsigned char *) key, len),
-								key, len, threshold, max_candidates, hits, nhits);
+	*hash = hash_bytes((const unsigned char *) key, len);
+	return cz_fuzzy_cache_lookup_hashed(cache, *hash, len, bytes_match, &k,
+										threshold, max_candidates, hits, nhits);
 }

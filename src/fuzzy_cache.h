@@ -21,17 +21,16 @@ typedef struct CzFuzzyCache CzFuzzyCache;
 #define CZ_FUZZY_CACHE_MAX_HITS	16
 
 extern CzFuzzyCache *cz_fuzzy_cache_create(MemoryContext parent, int nsets, int max_key);
+/* A byte key; *hash gets its hash for a store after a miss. */
 extern bool cz_fuzzy_cache_lookup(CzFuzzyCache *cache, const void *key, int len,
 								  float threshold, int max_candidates,
-								  const CzFuzzyHit **hits, int *nhits);
-extern void cz_fuzzy_cache_store(CzFuzzyCache *cache, const void *key, int len,
-								 float threshold, int max_candidates,
-								 const CzFuzzyHit *hits, int nhits);
+								  const CzFuzzyHit **hits, int *nhits, uint32 *hash);
 
 /*
- * The same with the caller's hash, and its own test of a stored key of
- * the same hash and length, for keys that are equal without being the
- * same bytes (sets in any order).
+ * With the caller's hash (for a store: the byte key's from
+ * cz_fuzzy_cache_lookup, or the caller's own), and for a lookup the
+ * caller's test of a stored key of the same hash and length, for keys that
+ * are equal without being the same bytes (sets in any order).
  */
 typedef bool (*CzFuzzyKeyMatch) (const void *stored_key, int len, void *arg);
 

@@ -482,11 +482,12 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 			const CzFuzzyHit *found;
 			int			nfound;
 			int			k;
+			uint32		qhash;
 
 			if (ix->fuzzy_cache == NULL)
 				ix->fuzzy_cache = cz_fuzzy_cache_create(ix->cxt, 1024, 96);
 			if (!cz_fuzzy_cache_lookup(ix->fuzzy_cache, q, qlen, threshold,
-									   cz_fuzzy_max_candidates, &found, &nfound))
+									   cz_fuzzy_max_candidates, &found, &nfound, &qhash))
 			{
 				int			nq;
 
@@ -495,8 +496,9 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 				st.nfuzzy = 0;
 				cz_trgm_search(ix->trigrams, trgm_buf, nq, threshold,
 							   cz_fuzzy_max_candidates, fuzzy_collect, &st);
-				cz_fuzzy_cache_store(ix->fuzzy_cache, q, qlen, threshold,
-									 cz_fuzzy_max_candidates, fuzzy_found, st.nfuzzy);
+				cz_fuzzy_cache_store_hashed(ix->fuzzy_cache, qhash, q, qlen, threshold,
+											cz_fuzzy_max_candidates, fuzzy_found,
+											st.nfuzzy);
 				found = fuzzy_found;
 				nfound = st.nfuzzy;
 			}
