@@ -49,5 +49,35 @@ SELECT a AS amount, to_char(t, 'Dy') AS day, c AS category,
                                                  NULL, a, t)) e
  ORDER BY c, a NULLS LAST, t NULLS LAST;
 
+-- categorize() and the trigger take the shared boosters of a condition that
+-- holds in one product, computed at build, and do not list them; explain()
+-- lists them one by one.  The confidence is the same to the last bit, with
+-- and without bob's own booster.
+CREATE TABLE booster_rows (description text, amount numeric, transaction_date timestamptz,
+                           user_id text, category_id bigint, confidence float8);
+CREATE TRIGGER categorize BEFORE INSERT ON booster_rows
+    FOR EACH ROW EXECUTE FUNCTION categorize.trigger('category_id', 'confidence');
+INSERT INTO booster_rows (description, amount, transaction_date, user_id)
+SELECT d, a, t, u
+  FROM unnest(ARRAY['groceries', 'fuel', 'groceries and fuel']) d,
+       unnest(ARRAY[5, 10, 12.5, 150, 300, NULL]::numeric[]) a,
+       unnest(ARRAY['2026-11-28 12:00', '2026-11-24 12:00', NULL]::timestamptz[]) t,
+       unnest(ARRAY[NULL, 'bob', 'alice']) u;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE e.category_id = r.category_id
+                          AND e.confidence = r.confidence) AS same_as_explain,
+       count(DISTINCT r.confidence) AS distinct_confidences,
+       count(*) FILTER (WHERE categorize.categorize(r) = r.category_id) AS same_as_categorize
+  FROM booster_rows r,
+       LATERAL (SELECT * FROM categorize.explain(r) WHERE rank = 1) e;
+-- bob's booster (0-1000) raises his groceries rows over everyone else's
+SELECT r.user_id, r.amount, round(r.confidence::numeric, 6) AS confidence,
+       (SELECT pattern_ids FROM categorize.explain(r) WHERE rank = 1) AS pattern_ids
+  FROM booster_rows r
+ WHERE r.description = 'groceries' AND r.transaction_date = '2026-11-24 12:00'
+   AND r.amount IN (12.5, 300)
+ ORDER BY r.amount, r.user_id NULLS FIRST;
+DROP TABLE booster_rows;
+
 DROP FUNCTION expected_boosters(bigint, numeric, timestamptz);
 TRUNCATE categorize.categories CASCADE;

@@ -89,7 +89,9 @@ typedef struct CzCandidate
 	double		confidence;
 	float		best_weight;
 	uint32		methods;		/* CZ_M_* bits */
-	int32		npatterns;
+	int32		npatterns;		/* the patterns that matched; amount and
+								 * time patterns only when the evidence is
+								 * asked for (explain, learn) */
 	int32		first_pattern;	/* into CzResult.pattern_index */
 } CzCandidate;
 
@@ -123,7 +125,8 @@ extern int	cz_index_pattern_count(struct CzIndex *index);
 
 /* ---- scoring.c ---- */
 extern void cz_match(struct CzIndex *index, CzExpense *expense,
-					 CzResult *result, int max_candidates);
+					 CzResult *result, int max_candidates,
+					 bool with_evidence);
 extern const char *cz_methods_text(uint32 methods);
 
 /* ---- expense.c ---- */
@@ -144,7 +147,7 @@ extern const char *cz_expense_user(CzExpense *expense);
 
 /* ---- categorize_call.c: guarded categorization (breaker, budget, stats) ---- */
 extern CzOutcome cz_categorize_guarded(CzExpense *expense, CzResult *result,
-									   bool never_throw);
+									   bool never_throw, bool with_evidence);
 
 /* ---- shared state (shmem.c); no-ops unless preloaded ---- */
 extern void cz_shmem_init(void);	/* from _PG_init: hooks */

@@ -151,7 +151,8 @@ index_get_contained(bool *rebuilt)
 }
 
 CzOutcome
-cz_categorize_guarded(CzExpense *expense, CzResult *result, bool never_throw)
+cz_categorize_guarded(CzExpense *expense, CzResult *result, bool never_throw,
+					  bool with_evidence)
 {
 	instr_time	start,
 				end;
@@ -213,7 +214,7 @@ cz_categorize_guarded(CzExpense *expense, CzResult *result, bool never_throw)
 	{
 		bool		over_budget = false;
 
-		cz_match(index, expense, result, Max(cz_max_alternatives, 1));
+		cz_match(index, expense, result, Max(cz_max_alternatives, 1), with_evidence);
 		INSTR_TIME_SET_CURRENT(end);
 		if (deadline_active)
 		{

@@ -114,7 +114,7 @@ best_category(FunctionCallInfo fcinfo, CzExpense *e)
 {
 	CzResult	result;
 
-	if (cz_categorize_guarded(e, &result, false) != CZ_OUTCOME_CATEGORIZED)
+	if (cz_categorize_guarded(e, &result, false, false) != CZ_OUTCOME_CATEGORIZED)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(result.candidates[0].category_id);
 }
@@ -154,7 +154,7 @@ explain_rows(FunctionCallInfo fcinfo, CzExpense *e)
 	bool		rebuilt;
 
 	InitMaterializedSRF(fcinfo, 0);
-	(void) cz_categorize_guarded(e, &result, false);
+	(void) cz_categorize_guarded(e, &result, false, true);
 	if (result.ncandidates == 0)
 		return;
 	/* the index the result came from: current, so this builds nothing */

@@ -419,7 +419,7 @@ match_expense(LearnState *st, CzExpense *e)
 				k = 0;
 	int			total = 0;
 
-	cz_match(ix, e, &result, INT_MAX);
+	cz_match(ix, e, &result, INT_MAX, true);
 	for (i = 0; i < result.ncandidates; i++)
 		total += result.candidates[i].npatterns;
 

@@ -137,9 +137,11 @@ typedef struct CondEntry
 /*
  * Give each booster the id of its distinct condition, and each category
  * with CZ_BOOSTER_MASK_MIN boosters or more, for each of its distinct
- * conditions, the bitmap of its boosters that have it.  Scoring then tests
- * each condition once and visits only the boosters that match, in their
- * usual order.
+ * conditions, the bitmap of its boosters that have it and the product of
+ * (1 - strength * confidence) over those that are not scoped to a user
+ * (taken in booster order).  Scoring then tests each condition once, takes
+ * a holding condition's product in one multiply, and visits boosters one
+ * by one only to list them (explain, learn) or to check a user's scope.
  */
 static void
 index_booster_conditions(CzIndex *index, MemoryContext cxt)
@@ -224,6 +226,10 @@ index_booster_conditions(CzIndex *index, MemoryContext cxt)
 														MCXT_ALLOC_HUGE);
 	index->cond_entry_mask = MemoryContextAllocExtended(cxt, sizeof(uint64) * Max(nmask, 1),
 														MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	index->cond_entry_keep = MemoryContextAllocExtended(cxt, sizeof(double) * Max(nentries, 1),
+														MCXT_ALLOC_HUGE);
+	index->cond_entry_flags = MemoryContextAllocExtended(cxt, sizeof(uint8) * Max(nentries, 1),
+														 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 
 	/* fill them in */
 	memset(entry_stamp, 0, sizeof(int32) * Max(index->nconds, 1));
@@ -236,18 +242,31 @@ index_booster_conditions(CzIndex *index, MemoryContext cxt)
 			continue;
 		for (b = 0; b < cat->nboosters; b++)
 		{
-			int32		cond = index->boosters[cat->first_booster + b].cond;
+			const CzBooster *booster = &index->boosters[cat->first_booster + b];
+			int32		cond = booster->cond;
+			int32		entry;
 			uint64	   *mask;
 
 			if (entry_stamp[cond] != c + 1)
 			{
 				entry_stamp[cond] = c + 1;
 				entry_of[cond] = n;
-				index->cond_entry_cond[cat->first_cond_entry + n++] = cond;
+				index->cond_entry_cond[cat->first_cond_entry + n] = cond;
+				index->cond_entry_keep[cat->first_cond_entry + n] = 1.0;
+				n++;
 			}
+			entry = cat->first_cond_entry + entry_of[cond];
 			mask = index->cond_entry_mask + cat->first_mask +
 				(int64) entry_of[cond] * cat->mask_words;
 			mask[b / 64] |= UINT64CONST(1) << (b % 64);
+			if (booster->scoped)
+				index->cond_entry_flags[entry] |= CZ_ENTRY_SCOPED;
+			else
+			{
+				index->cond_entry_keep[entry] *=
+					1.0 - (double) CZ_BOOSTER_STRENGTH * booster->confidence;
+				index->cond_entry_flags[entry] |= CZ_ENTRY_SHARED;
+			}
 		}
 		Assert(n == cat->ncond_entries);
 	}

@@ -69,6 +69,13 @@ typedef struct CzBooster
  */
 #define CZ_BOOSTER_MASK_MIN 16
 
+/* A matched amount or time pattern adds strength 0.5 times its confidence. */
+#define CZ_BOOSTER_STRENGTH 0.5f
+
+/* CzIndex.cond_entry_flags: who the boosters of a condition entry are. */
+#define CZ_ENTRY_SHARED		0x01	/* some are not scoped to a user */
+#define CZ_ENTRY_SCOPED		0x02	/* some are */
+
 /*
  * An automaton key as the scan's hit callback reads it: its first pattern
  * (the lowest number; -1 if none), that pattern's kind, the key's length
@@ -137,7 +144,9 @@ typedef struct CzIndex
 	/*
 	 * Their distinct conditions (amount range or time window), each tested
 	 * at most once a call; per category with many boosters, each distinct
-	 * condition's bitmap of the category's boosters that have it.
+	 * condition's bitmap of the category's boosters that have it, and the
+	 * product of (1 - strength * confidence) over those of them that are
+	 * not scoped to a user, so a condition that holds is one multiply.
 	 */
 	int32		nconds;
 	CzBooster  *conds;
@@ -145,6 +154,8 @@ typedef struct CzIndex
 	bool	   *cond_holds;
 	int32	   *cond_entry_cond;	/* into conds */
 	uint64	   *cond_entry_mask;	/* mask_words per entry */
+	double	   *cond_entry_keep;	/* per entry: over its shared boosters */
+	uint8	   *cond_entry_flags;	/* per entry: CZ_ENTRY_* */
 
 	bool		has_user_patterns;
 	int32		patterns_skipped;

@@ -14,8 +14,10 @@
  *	     in the simple subset runs on its DFA (regex_dfa.c), others and
  *	     texts the DFA cannot decide on PostgreSQL's engine.
  *	  4. For each category with a text match, its amount and time patterns;
- *	     a category with many of them ORs a bitmap of its boosters per
- *	     distinct condition that holds, each condition tested once a call.
+ *	     a category with many of them takes, per distinct condition that
+ *	     holds (each tested once a call), the product its boosters share,
+ *	     computed at build; it visits them one by one (through a bitmap
+ *	     per condition) only to list them or to check a user's scope.
  *	  5. Per category: confidence = 1 - prod(1 - strength_i * c_i) over
  *	     its matching patterns, c_i the pattern's own confidence.
  *
@@ -54,7 +56,7 @@
 #define S_REGEX				0.9f
 #define S_FUZZY_MIN			0.80f
 #define S_FUZZY_MAX			0.95f
-#define S_BOOSTER			0.5f
+#define S_BOOSTER			CZ_BOOSTER_STRENGTH
 
 /*
  * Fuzzy matching compares a merchant name as a whole; a text longer than
@@ -401,24 +403,29 @@ booster_matches(CzExpense *e, BoosterInput *in, const CzBooster *b)
 }
 
 /*
- * Booster b matched for candidate c: count it in, if the user may use it.
- * The caller has made room in cand_patterns for all of the category's
- * boosters; the booster carries what this needs of its pattern.
+ * Booster b matched for candidate c: count it in, if the user may use it,
+ * and list it when the caller wants the evidence.  The caller has made
+ * room in cand_patterns for all of the category's boosters; the booster
+ * carries what this needs of its pattern.
  */
 static inline void
 add_booster(MatchState *st, CzIndex *ix, CzCandidate *c, const CzBooster *b,
-			double *keep, int *npats)
+			double *keep, int *npats, bool with_evidence)
 {
 	if (unlikely(b->scoped) && !pattern_allowed(st, &ix->patterns[b->pattern]))
 		return;
 	*keep *= 1.0 - (double) S_BOOSTER * b->confidence;
 	c->methods |= b->is_amount ? CZ_M_AMOUNT_RANGE : CZ_M_TIME;
-	cand_patterns[(*npats)++] = b->pattern;
-	c->npatterns++;
+	if (with_evidence)
+	{
+		cand_patterns[(*npats)++] = b->pattern;
+		c->npatterns++;
+	}
 }
 
 void
-cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
+cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
+		 bool with_evidence)
 {
 	MatchState	st;
 	char	   *desc = NULL;
@@ -570,41 +577,72 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 								 npats + category->nboosters, sizeof(int32));
 		if (category->ncond_entries > 0)
 		{
-			/* many boosters: OR the masks of the conditions that hold */
+			/*
+			 * Many boosters: a condition that holds brings its shared
+			 * boosters' product at once; its boosters are visited, through
+			 * the OR of the masks, only to list them or when some belong
+			 * to a user.  Both ways multiply the same factors in the same
+			 * order, so explain() shows what categorize() computes.
+			 */
 			int			words = category->mask_words;
+			bool		visit = false;
 			int			k;
 			int			w;
 
-			booster_mask = grow(booster_mask, &booster_mask_cap, words, sizeof(uint64));
-			memset(booster_mask, 0, sizeof(uint64) * words);
 			for (k = 0; k < category->ncond_entries; k++)
 			{
-				int32		cond = ix->cond_entry_cond[category->first_cond_entry + k];
+				int32		entry = category->first_cond_entry + k;
+				int32		cond = ix->cond_entry_cond[entry];
+				uint8		flags = ix->cond_entry_flags[entry];
 
 				if (ix->cond_stamp[cond] != ix->match_stamp)
 				{
 					ix->cond_holds[cond] = booster_matches(e, &booster_in, &ix->conds[cond]);
 					ix->cond_stamp[cond] = ix->match_stamp;
 				}
-				if (ix->cond_holds[cond])
+				if (!ix->cond_holds[cond])
+					continue;
+				if (flags & CZ_ENTRY_SHARED)
+				{
+					keep *= ix->cond_entry_keep[entry];
+					c->methods |= ix->conds[cond].is_amount ?
+						CZ_M_AMOUNT_RANGE : CZ_M_TIME;
+				}
+				if (with_evidence || (flags & CZ_ENTRY_SCOPED))
 				{
 					const uint64 *mask = ix->cond_entry_mask + category->first_mask +
 						(int64) k * words;
 
+					if (!visit)
+					{
+						booster_mask = grow(booster_mask, &booster_mask_cap, words,
+											sizeof(uint64));
+						memset(booster_mask, 0, sizeof(uint64) * words);
+						visit = true;
+					}
 					for (w = 0; w < words; w++)
 						booster_mask[w] |= mask[w];
 				}
 			}
-			for (w = 0; w < words; w++)
+			for (w = 0; visit && w < words; w++)
 			{
 				uint64		bits = booster_mask[w];
 
 				while (bits != 0)
 				{
+					const CzBooster *booster;
+
 					b = w * 64 + pg_rightmost_one_pos64(bits);
 					bits &= bits - 1;
-					add_booster(&st, ix, c, &ix->boosters[category->first_booster + b],
-								&keep, &npats);
+					booster = &ix->boosters[category->first_booster + b];
+					if (booster->scoped)
+						add_booster(&st, ix, c, booster, &keep, &npats, with_evidence);
+					else if (with_evidence)
+					{
+						/* counted in its condition's product */
+						cand_patterns[npats++] = booster->pattern;
+						c->npatterns++;
+					}
 				}
 			}
 		}
@@ -615,7 +653,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates)
 				const CzBooster *booster = &ix->boosters[category->first_booster + b];
 
 				if (booster_matches(e, &booster_in, booster))
-					add_booster(&st, ix, c, booster, &keep, &npats);
+					add_booster(&st, ix, c, booster, &keep, &npats, with_evidence);
 			}
 		}
 		c->confidence = 1.0 - keep;

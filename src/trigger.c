@@ -187,7 +187,7 @@ categorize_trigger(PG_FUNCTION_ARGS)
 	if (!isnull[cache->category_att - 1])
 		return PointerGetDatum(tuple);	/* set by the user: keep it */
 
-	if (cz_categorize_guarded(&e, &result, true) != CZ_OUTCOME_CATEGORIZED)
+	if (cz_categorize_guarded(&e, &result, true, false) != CZ_OUTCOME_CATEGORIZED)
 		return PointerGetDatum(tuple);
 
 	if (!category_datum(cache->category_type, result.candidates[0].category_id,
