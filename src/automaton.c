@@ -5,10 +5,13 @@
  *	  description), so one pass over the expense text finds every literal
  *	  pattern in it, whatever their number.
  *
- *	  Build: keys go into a trie (first-child/next-sibling lists); a
- *	  breadth-first pass over its states computes the failure links and,
- *	  for each state, the keys reported there (its own, then those on its
- *	  failure chain: a linked list of output entries, one per key).
+ *	  Build: keys go into a trie (first-child/next-sibling lists).  Its
+ *	  states are numbered breadth-first and copied out of it in that order
+ *	  (the children of a state get consecutive numbers), so the later
+ *	  passes read states in order; a breadth-first pass computes the
+ *	  failure links and, for each state, the keys reported there (its own,
+ *	  then those on its failure chain: a linked list of output entries,
+ *	  one per key).
  *
  *	  Layout: bytes are mapped to a compressed alphabet of the bytes that
  *	  occur in keys (class 0 = a byte no key contains, which sends the scan
@@ -371,9 +374,12 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 {
 	CzAutomaton *ac = MemoryContextAllocZero(cxt, sizeof(CzAutomaton));
 	int32		nstates = b->nnodes;
-	int32	   *order;			/* breadth-first number → trie node */
-	int32	   *bfs;			/* trie node → breadth-first number */
-	uint32	   *value;			/* trie node → state value (no flag) */
+	int32	   *order;			/* state → trie node, while numbering */
+	int32	   *st_child;		/* state → its first child: the children
+								 * of s are st_child[s] .. st_child[s+1]-1 */
+	uint8	   *st_class;		/* state → class of the edge into it */
+	int32	   *st_key;			/* state → key ending there, or -1 */
+	uint32	   *value;			/* state → state value (no flag) */
 	int32	   *stack;
 	uint32	   *dense_fail;		/* dense state → failure link */
 	int32	   *dense_out;		/* dense state → first output, or -1 */
@@ -389,7 +395,6 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 	int32		head,
 				tail;
 	bool		used[256];
-	uint8		classes[256];
 	int32		noutputs = 0;
 	uint32		placed = 0;
 	int			i;
@@ -412,25 +417,41 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 		ac->byte_class[i] = used[i] ? (uint8) ac->nclasses++ : 0;
 	nc = ac->nclasses;
 
-	/* breadth-first numbering */
+	/*
+	 * States are numbered breadth-first, so the children of a state are
+	 * consecutive, and copied out of the trie in that order: the passes
+	 * below then read them in order instead of chasing sibling links all
+	 * over the trie (which cost most of the build with 100k keys).
+	 */
 	order = palloc_extended(sizeof(int32) * nstates, MCXT_ALLOC_HUGE);
-	bfs = palloc_extended(sizeof(int32) * nstates, MCXT_ALLOC_HUGE);
+	st_child = palloc_extended(sizeof(int32) * ((Size) nstates + 1), MCXT_ALLOC_HUGE);
+	st_class = palloc_extended(sizeof(uint8) * nstates, MCXT_ALLOC_HUGE);
+	st_key = palloc_extended(sizeof(int32) * nstates, MCXT_ALLOC_HUGE);
 	head = tail = 0;
-	order[tail++] = 0;
-	bfs[0] = 0;
+	order[tail] = 0;
+	st_class[tail] = 0;
+	st_key[tail] = b->nodes[0].key;
+	tail++;
 	while (head < tail)
 	{
-		int32		node = order[head++];
 		int32		child;
 
-		for (child = b->nodes[node].first_child; child >= 0;
+		st_child[head] = tail;
+		for (child = b->nodes[order[head]].first_child; child >= 0;
 			 child = b->nodes[child].next_sibling)
 		{
-			bfs[child] = tail;
-			order[tail++] = child;
+			const TrieNode *n = &b->nodes[child];
+
+			order[tail] = child;
+			st_class[tail] = ac->byte_class[n->byte];
+			st_key[tail] = n->key;
+			tail++;
 		}
+		head++;
 	}
 	Assert(tail == nstates);
+	st_child[nstates] = nstates;
+	pfree(order);
 
 	ac->nstates = nstates;
 	ac->nkeys = b->nkeys;
@@ -447,7 +468,7 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 	 */
 	value = palloc_extended(sizeof(uint32) * nstates, MCXT_ALLOC_HUGE);
 	for (s = 0; s < ac->ndense; s++)
-		value[order[s]] = (uint32) s * nc;
+		value[s] = (uint32) s * nc;
 	ca.nclasses = nc;
 	ca.cap = 0;
 	ca.cells = palloc_extended(sizeof(uint64), MCXT_ALLOC_HUGE);
@@ -471,13 +492,11 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 	{
 		int32		frontier;
 
-		for (frontier = b->nodes[order[s]].first_child; frontier >= 0;
-			 frontier = b->nodes[frontier].next_sibling)
+		for (frontier = Max(st_child[s], ac->ndense); frontier < st_child[s + 1];
+			 frontier++)
 		{
 			int32		sp = 0;
 
-			if (bfs[frontier] < ac->ndense)
-				continue;
 			if ((uint64) dl + ca.head >= CZ_AC_MAX_STATE_VALUES)
 				ereport(ERROR,
 						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -488,16 +507,14 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 			while (sp > 0)
 			{
 				int32		node = stack[--sp];
-				int32		child;
-				int			n = 0;
+				int32		first = st_child[node];
+				int			n = st_child[node + 1] - first;
 				uint32		base;
+				const uint8 *classes = st_class + first;
 
 				if ((++placed & 0xFFFF) == 0)
 					CHECK_FOR_INTERRUPTS();
 
-				for (child = b->nodes[node].first_child; child >= 0;
-					 child = b->nodes[child].next_sibling)
-					classes[n++] = ac->byte_class[b->nodes[child].byte];
 				if (n == 0)
 					continue;	/* base 0 */
 				base = cells_find_base(&ca, classes, n);
@@ -506,20 +523,14 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 							 errmsg("too many literal patterns to compile")));
 				ca.cells[value[node] - dl] |= base;
-				i = 0;
-				for (child = b->nodes[node].first_child; child >= 0;
-					 child = b->nodes[child].next_sibling)
+				for (i = 0; i < n; i++)
 				{
 					cells_take(&ca, base + classes[i], classes[i]);
-					value[child] = dl + base + classes[i];
-					i++;
+					value[first + i] = dl + base + classes[i];
 				}
 				/* children in reverse, so that the first is placed next */
-				sp += n;
-				i = 0;
-				for (child = b->nodes[node].first_child; child >= 0;
-					 child = b->nodes[child].next_sibling)
-					stack[sp - 1 - i++] = child;
+				for (i = n - 1; i >= 0; i--)
+					stack[sp++] = first + i;
 			}
 		}
 	}
@@ -551,8 +562,7 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 	dense_out[0] = -1;
 	for (s = 0; s < nstates; s++)
 	{
-		int32		node = order[s];
-		uint32		x = value[node];
+		uint32		x = value[s];
 		uint32		fail;
 		int32		child;
 
@@ -570,19 +580,18 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 		else
 			fail = cell_fail(ac->cells[x - dl]);
 
-		for (child = b->nodes[node].first_child; child >= 0;
-			 child = b->nodes[child].next_sibling)
+		for (child = st_child[s]; child < st_child[s + 1]; child++)
 		{
-			uint32		c = ac->byte_class[b->nodes[child].byte];
+			uint32		c = st_class[child];
 			uint32		t = value[child];
 			uint32		tfail;
 			int32		out;
 
 			tfail = (s == 0) ? 0 : (ac_step(ac, fail, c) & CZ_AC_STATE_MASK);
 			out = (tfail < dl) ? dense_out[tfail / nc] : cell_out[tfail - dl];
-			if (b->nodes[child].key >= 0)
+			if (st_key[child] >= 0)
 			{
-				ac->outputs[noutputs].key = b->nodes[child].key;
+				ac->outputs[noutputs].key = st_key[child];
 				ac->outputs[noutputs].next = out;
 				out = noutputs++;
 			}
@@ -603,8 +612,9 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 	}
 	Assert(noutputs == b->nkeys);
 	pfree(dense_fail);
-	pfree(order);
-	pfree(bfs);
+	pfree(st_child);
+	pfree(st_class);
+	pfree(st_key);
 	pfree(value);
 
 	/*
