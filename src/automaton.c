@@ -5,8 +5,10 @@
  *	  description), so one pass over the expense text finds every literal
  *	  pattern in it, whatever their number.
  *
- *	  Build: keys go into a trie (first-child/next-sibling lists).  Its
- *	  states are numbered breadth-first and copied out of it in that order
+ *	  Build: the keys are kept (identical keys get one id) until the build,
+ *	  which puts them in byte order and makes a trie of them (first-child/
+ *	  next-sibling lists) in one pass, each key extending the path of the
+ *	  one before.  Its states are numbered breadth-first and copied out of it in that order
  *	  (the children of a state get consecutive numbers), so the later
  *	  passes read states in order; a breadth-first pass computes the
  *	  failure links and, for each state, the keys reported there (its own,
@@ -50,6 +52,7 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
 #include "utils/memutils.h"
@@ -90,14 +93,21 @@ typedef struct TrieNode
 struct CzAcBuilder
 {
 	MemoryContext cxt;
+	/* the keys as added, ids in order of first addition */
+	char	   *bytes;
+	Size		nbytes;
+	Size		maxbytes;
+	Size	   *key_off;
+	int32	   *key_len;
+	int32		nkeys;
+	int32		maxkeys;
+	/* open addressing over key ids (-1: empty), to find identical keys */
+	int32	   *slots;
+	uint32		nslots;			/* a power of two, over twice nkeys */
+	/* the trie, made from the keys in byte order when the build starts */
 	TrieNode   *nodes;
 	int32		nnodes;
-	int32		maxnodes;
-	int32		nkeys;
-	int32	   *key_len;
-	int32		maxkeys;
 };
-
 typedef struct AcOutput
 {
 	int32		key;
@@ -138,75 +148,209 @@ cz_ac_builder_create(MemoryContext cxt)
 	CzAcBuilder *b = MemoryContextAllocZero(cxt, sizeof(CzAcBuilder));
 
 	b->cxt = cxt;
-	b->maxnodes = 1024;
-	b->nodes = MemoryContextAlloc(cxt, sizeof(TrieNode) * b->maxnodes);
-	b->nodes[0].first_child = -1;
-	b->nodes[0].next_sibling = -1;
-	b->nodes[0].key = -1;
-	b->nodes[0].byte = 0;
-	b->nnodes = 1;
+	b->maxbytes = 4096;
+	b->bytes = MemoryContextAlloc(cxt, b->maxbytes);
 	b->maxkeys = 256;
+	b->key_off = MemoryContextAlloc(cxt, sizeof(Size) * b->maxkeys);
 	b->key_len = MemoryContextAlloc(cxt, sizeof(int32) * b->maxkeys);
+	b->nslots = 1024;
+	b->slots = MemoryContextAlloc(cxt, sizeof(int32) * b->nslots);
+	memset(b->slots, -1, sizeof(int32) * b->nslots);
 	return b;
 }
 
+static inline uint32
+key_hash(const char *key, int len)
+{
+	return hash_bytes((const unsigned char *) key, len);
+}
+
+/* Double the slot table. */
+static pg_noinline void
+builder_rehash(CzAcBuilder *b)
+{
+	uint32		nslots = b->nslots * 2;
+	int32	   *slots = MemoryContextAllocExtended(b->cxt, sizeof(int32) * nslots,
+												   MCXT_ALLOC_HUGE);
+	int32		k;
+
+	memset(slots, -1, sizeof(int32) * nslots);
+	for (k = 0; k < b->nkeys; k++)
+	{
+		uint32		i = key_hash(b->bytes + b->key_off[k], b->key_len[k]) & (nslots - 1);
+
+		while (slots[i] >= 0)
+			i = (i + 1) & (nslots - 1);
+		slots[i] = k;
+	}
+	pfree(b->slots);
+	b->slots = slots;
+	b->nslots = nslots;
+}
+
+/*
+ * Add a key; returns its id (that of the identical key added before, if
+ * any).  Keys are only stored here: the trie is made at build time, from
+ * the keys in byte order, so that building it walks memory in order.
+ */
 int32
 cz_ac_builder_add(CzAcBuilder *b, const char *key, int len)
 {
-	int32		node = 0;
-	int			i;
+	uint32		mask = b->nslots - 1;
+	uint32		i = key_hash(key, len) & mask;
+	int32		id;
 
 	Assert(len > 0);
-	for (i = 0; i < len; i++)
+	for (; (id = b->slots[i]) >= 0; i = (i + 1) & mask)
+		if (b->key_len[id] == len &&
+			memcmp(b->bytes + b->key_off[id], key, len) == 0)
+			return id;
+
+	/* a new key: each byte can make one trie state, and states are int32 */
+	if (b->nbytes + len >= (Size) (PG_INT32_MAX / 2))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many literal patterns to compile")));
+	if (b->nkeys == b->maxkeys)
 	{
-		uint8		c = (uint8) key[i];
-		int32		child = b->nodes[node].first_child;
-		int32		prev = -1;
-
-		/* children are kept sorted by byte */
-		while (child >= 0 && b->nodes[child].byte < c)
-		{
-			prev = child;
-			child = b->nodes[child].next_sibling;
-		}
-		if (child < 0 || b->nodes[child].byte != c)
-		{
-			int32		n;
-
-			if (b->nnodes == b->maxnodes)
-			{
-				if (b->maxnodes >= PG_INT32_MAX / 2)
-					ereport(ERROR,
-							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-							 errmsg("too many literal patterns to compile")));
-				b->maxnodes *= 2;
-				b->nodes = repalloc_huge(b->nodes, sizeof(TrieNode) * b->maxnodes);
-			}
-			n = b->nnodes++;
-			b->nodes[n].first_child = -1;
-			b->nodes[n].next_sibling = child;
-			b->nodes[n].key = -1;
-			b->nodes[n].byte = c;
-			if (prev < 0)
-				b->nodes[node].first_child = n;
-			else
-				b->nodes[prev].next_sibling = n;
-			child = n;
-		}
-		node = child;
+		b->maxkeys *= 2;
+		b->key_off = repalloc_huge(b->key_off, sizeof(Size) * b->maxkeys);
+		b->key_len = repalloc_huge(b->key_len, sizeof(int32) * b->maxkeys);
 	}
-
-	if (b->nodes[node].key < 0)
+	if (b->nbytes + len > b->maxbytes)
 	{
-		if (b->nkeys == b->maxkeys)
-		{
-			b->maxkeys *= 2;
-			b->key_len = repalloc_huge(b->key_len, sizeof(int32) * b->maxkeys);
-		}
-		b->key_len[b->nkeys] = len;
-		b->nodes[node].key = b->nkeys++;
+		b->maxbytes = Max(b->maxbytes * 2, b->nbytes + len);
+		b->bytes = repalloc_huge(b->bytes, b->maxbytes);
 	}
-	return b->nodes[node].key;
+	memcpy(b->bytes + b->nbytes, key, len);
+	id = b->nkeys++;
+	b->key_off[id] = b->nbytes;
+	b->key_len[id] = len;
+	b->nbytes += len;
+	b->slots[i] = id;
+	if ((uint64) b->nkeys * 2 > b->nslots)
+		builder_rehash(b);
+	return id;
+}
+
+/* Sort order of keys: bytes as unsigned, a key before its extensions. */
+typedef struct KeyOrder
+{
+	const CzAcBuilder *b;
+	const uint64 *head;			/* first 8 bytes, big-endian, zero-padded */
+} KeyOrder;
+
+static int
+cmp_keys(const void *pa, const void *pb, void *arg)
+{
+	const KeyOrder *ko = (const KeyOrder *) arg;
+	int32		x = *(const int32 *) pa;
+	int32		y = *(const int32 *) pb;
+	int32		lx,
+				ly;
+	int			c;
+
+	if (ko->head[x] != ko->head[y])
+		return ko->head[x] < ko->head[y] ? -1 : 1;
+	/* keys hold no NUL, so equal heads with a key of 8 bytes or less: equal */
+	lx = ko->b->key_len[x];
+	ly = ko->b->key_len[y];
+	if (lx <= 8 || ly <= 8)
+		return (lx > ly) - (lx < ly);
+	c = memcmp(ko->b->bytes + ko->b->key_off[x] + 8,
+			   ko->b->bytes + ko->b->key_off[y] + 8, Min(lx, ly) - 8);
+	if (c != 0)
+		return c;
+	return (lx > ly) - (lx < ly);
+}
+
+static inline int32
+trie_new_node(CzAcBuilder *b, uint8 byte)
+{
+	TrieNode   *n = &b->nodes[b->nnodes];
+
+	n->first_child = -1;
+	n->next_sibling = -1;
+	n->key = -1;
+	n->byte = byte;
+	return b->nnodes++;
+}
+
+/*
+ * Make the trie from the keys in byte order: each key shares the path of
+ * the one before it up to their common prefix, and its new states are
+ * the last children there, so no sibling list is ever searched and the
+ * states come out in depth-first order.
+ */
+static void
+builder_make_trie(CzAcBuilder *b)
+{
+	KeyOrder	ko;
+	uint64	   *head;
+	int32	   *sorted;
+	int32	   *path;
+	int32		maxlen = 0;
+	int32		k;
+	const char *prev = NULL;
+	int32		prevlen = 0;
+
+	head = palloc_extended(sizeof(uint64) * Max(b->nkeys, 1), MCXT_ALLOC_HUGE);
+	sorted = palloc_extended(sizeof(int32) * Max(b->nkeys, 1), MCXT_ALLOC_HUGE);
+	for (k = 0; k < b->nkeys; k++)
+	{
+		const uint8 *key = (const uint8 *) b->bytes + b->key_off[k];
+		uint64		h = 0;
+		int			j;
+
+		for (j = 0; j < 8; j++)
+			h = (h << 8) | (j < b->key_len[k] ? key[j] : 0);
+		head[k] = h;
+		sorted[k] = k;
+		maxlen = Max(maxlen, b->key_len[k]);
+	}
+	ko.b = b;
+	ko.head = head;
+	qsort_arg(sorted, b->nkeys, sizeof(int32), cmp_keys, &ko);
+	pfree(head);
+
+	b->nodes = palloc_extended(sizeof(TrieNode) * (b->nbytes + 1), MCXT_ALLOC_HUGE);
+	b->nnodes = 0;
+	(void) trie_new_node(b, 0);
+	path = palloc(sizeof(int32) * (maxlen + 1));
+	path[0] = 0;
+	for (k = 0; k < b->nkeys; k++)
+	{
+		int32		id = sorted[k];
+		const char *key = b->bytes + b->key_off[id];
+		int32		len = b->key_len[id];
+		int32		l = 0;
+		int32		d;
+		int32		n;
+
+		if ((k & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		while (l < len && l < prevlen && key[l] == prev[l])
+			l++;
+		/* distinct keys in order: this one is no prefix of the one before */
+		Assert(l < len);
+		n = trie_new_node(b, (uint8) key[l]);
+		if (l < prevlen)
+			b->nodes[path[l + 1]].next_sibling = n; /* the last child so far */
+		else
+			b->nodes[path[l]].first_child = n;
+		path[l + 1] = n;
+		for (d = l + 1; d < len; d++)
+		{
+			n = trie_new_node(b, (uint8) key[d]);
+			b->nodes[path[d]].first_child = n;
+			path[d + 1] = n;
+		}
+		b->nodes[path[len]].key = id;
+		prev = key;
+		prevlen = len;
+	}
+	pfree(path);
+	pfree(sorted);
 }
 
 /*
@@ -373,7 +517,7 @@ CzAutomaton *
 cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 {
 	CzAutomaton *ac = MemoryContextAllocZero(cxt, sizeof(CzAutomaton));
-	int32		nstates = b->nnodes;
+	int32		nstates;
 	int32	   *order;			/* state → trie node, while numbering */
 	int32	   *st_child;		/* state → its first child: the children
 								 * of s are st_child[s] .. st_child[s+1]-1 */
@@ -400,6 +544,9 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 	int			i;
 	int32		s;
 	uint32		k;
+
+	builder_make_trie(b);
+	nstates = b->nnodes;
 
 	/* alphabet: the bytes used by some key; class 0 is "no key has it" */
 	memset(used, 0, sizeof(used));
