@@ -6,14 +6,13 @@
  *	  pattern in it, whatever their number.
  *
  *	  Build: the keys are kept (identical keys get one id) until the build,
- *	  which puts them in byte order and makes a trie of them (first-child/
- *	  next-sibling lists) in one pass, each key extending the path of the
- *	  one before.  Its states are numbered breadth-first and copied out of it in that order
- *	  (the children of a state get consecutive numbers), so the later
- *	  passes read states in order; a breadth-first pass computes the
- *	  failure links and, for each state, the keys reported there (its own,
- *	  then those on its failure chain: a linked list of output entries,
- *	  one per key).
+ *	  which puts them in byte order and numbers the trie's states
+ *	  breadth-first straight from them (each key extends the path of the
+ *	  one before; two passes, no linked trie), so the children of a state
+ *	  get consecutive numbers and the later passes read states in order;
+ *	  a breadth-first pass computes the failure links and, for each state,
+ *	  the keys reported there (its own, then those on its failure chain: a
+ *	  linked list of output entries, one per key).
  *
  *	  Layout: bytes are mapped to a compressed alphabet of the bytes that
  *	  occur in keys (class 0 = a byte no key contains, which sends the scan
@@ -82,14 +81,6 @@
 #define cell_check(x)	((uint32) ((x) >> CELL_CHECK_SHIFT) & 0xFF)
 #define cell_fail(x)	((uint32) ((x) >> CELL_FAIL_SHIFT))
 
-typedef struct TrieNode
-{
-	int32		first_child;
-	int32		next_sibling;
-	int32		key;			/* key ending here, or -1 */
-	uint8		byte;
-} TrieNode;
-
 struct CzAcBuilder
 {
 	MemoryContext cxt;
@@ -104,9 +95,6 @@ struct CzAcBuilder
 	/* open addressing over key ids (-1: empty), to find identical keys */
 	int32	   *slots;
 	uint32		nslots;			/* a power of two, over twice nkeys */
-	/* the trie, made from the keys in byte order when the build starts */
-	TrieNode   *nodes;
-	int32		nnodes;
 };
 typedef struct AcOutput
 {
@@ -190,8 +178,9 @@ builder_rehash(CzAcBuilder *b)
 
 /*
  * Add a key; returns its id (that of the identical key added before, if
- * any).  Keys are only stored here: the trie is made at build time, from
- * the keys in byte order, so that building it walks memory in order.
+ * any).  Keys are only stored here: the trie's states are numbered at
+ * build time, from the keys in byte order, so that building walks memory
+ * in order.
  */
 int32
 cz_ac_builder_add(CzAcBuilder *b, const char *key, int len)
@@ -264,33 +253,41 @@ cmp_keys(const void *pa, const void *pb, void *arg)
 	return (lx > ly) - (lx < ly);
 }
 
-static inline int32
-trie_new_node(CzAcBuilder *b, uint8 byte)
-{
-	TrieNode   *n = &b->nodes[b->nnodes];
-
-	n->first_child = -1;
-	n->next_sibling = -1;
-	n->key = -1;
-	n->byte = byte;
-	return b->nnodes++;
-}
-
 /*
- * Make the trie from the keys in byte order: each key shares the path of
- * the one before it up to their common prefix, and its new states are
- * the last children there, so no sibling list is ever searched and the
- * states come out in depth-first order.
+ * The trie's states, numbered breadth-first, made straight from the keys
+ * in byte order.  Each key shares the path of the key before it up to
+ * their common prefix (lcp) and adds states at the depths below; with the
+ * keys in order, the states of one depth are added in the order of their
+ * prefixes, which is their breadth-first order (parent first, then the
+ * byte).  So a first pass counts the states of each depth (depth d's
+ * numbers start after all shallower states) and a second hands out the
+ * numbers, each state's children coming out consecutive: no trie of
+ * linked nodes is made.
+ *
+ * Returns the number of states and sets, per state: the first of its
+ * children (st_child[s] .. st_child[s + 1] - 1, with st_child[nstates] =
+ * nstates), the byte of the edge into it, and the key ending there (-1 if
+ * none); used[] gets the bytes the keys use.
  */
-static void
-builder_make_trie(CzAcBuilder *b)
+static int32
+builder_number_states(CzAcBuilder *b, int32 **st_child_out, uint8 **st_byte_out,
+					  int32 **st_key_out, bool *used)
 {
 	KeyOrder	ko;
 	uint64	   *head;
 	int32	   *sorted;
-	int32	   *path;
+	int32	   *lcp;			/* per key in order: prefix shared with the
+								 * key before */
+	int32	   *next_id;		/* per depth: the next state number */
+	int32	   *path;			/* state at each depth of the current key */
+	int32	   *st_child;
+	uint8	   *st_byte;
+	int32	   *st_key;
 	int32		maxlen = 0;
-	int32		k;
+	int32		nstates;
+	int32		k,
+				d,
+				s;
 	const char *prev = NULL;
 	int32		prevlen = 0;
 
@@ -313,19 +310,15 @@ builder_make_trie(CzAcBuilder *b)
 	qsort_arg(sorted, b->nkeys, sizeof(int32), cmp_keys, &ko);
 	pfree(head);
 
-	b->nodes = palloc_extended(sizeof(TrieNode) * (b->nbytes + 1), MCXT_ALLOC_HUGE);
-	b->nnodes = 0;
-	(void) trie_new_node(b, 0);
-	path = palloc(sizeof(int32) * (maxlen + 1));
-	path[0] = 0;
+	/* pass 1: common prefixes, and the states each depth gets */
+	lcp = palloc_extended(sizeof(int32) * Max(b->nkeys, 1), MCXT_ALLOC_HUGE);
+	next_id = palloc0(sizeof(int32) * (maxlen + 2));
+	next_id[0] = 1;				/* the root */
 	for (k = 0; k < b->nkeys; k++)
 	{
-		int32		id = sorted[k];
-		const char *key = b->bytes + b->key_off[id];
-		int32		len = b->key_len[id];
+		const char *key = b->bytes + b->key_off[sorted[k]];
+		int32		len = b->key_len[sorted[k]];
 		int32		l = 0;
-		int32		d;
-		int32		n;
 
 		if ((k & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -333,24 +326,66 @@ builder_make_trie(CzAcBuilder *b)
 			l++;
 		/* distinct keys in order: this one is no prefix of the one before */
 		Assert(l < len);
-		n = trie_new_node(b, (uint8) key[l]);
-		if (l < prevlen)
-			b->nodes[path[l + 1]].next_sibling = n; /* the last child so far */
-		else
-			b->nodes[path[l]].first_child = n;
-		path[l + 1] = n;
-		for (d = l + 1; d < len; d++)
+		lcp[k] = l;
+		for (d = l; d < len; d++)
 		{
-			n = trie_new_node(b, (uint8) key[d]);
-			b->nodes[path[d]].first_child = n;
-			path[d + 1] = n;
+			next_id[d + 1]++;
+			used[(uint8) key[d]] = true;
 		}
-		b->nodes[path[len]].key = id;
 		prev = key;
 		prevlen = len;
 	}
+	/* counts to first numbers */
+	nstates = 0;
+	for (d = 0; d <= maxlen; d++)
+	{
+		int32		count = next_id[d];
+
+		next_id[d] = nstates;
+		nstates += count;
+	}
+
+	/* pass 2: number the states, link each to its first child */
+	st_child = palloc_extended(sizeof(int32) * ((Size) nstates + 1), MCXT_ALLOC_HUGE);
+	st_byte = palloc_extended(sizeof(uint8) * nstates, MCXT_ALLOC_HUGE);
+	st_key = palloc_extended(sizeof(int32) * nstates, MCXT_ALLOC_HUGE);
+	memset(st_child, -1, sizeof(int32) * nstates);
+	memset(st_key, -1, sizeof(int32) * nstates);
+	st_byte[0] = 0;
+	path = palloc(sizeof(int32) * (maxlen + 1));
+	path[0] = next_id[0]++;
+	for (k = 0; k < b->nkeys; k++)
+	{
+		const char *key = b->bytes + b->key_off[sorted[k]];
+		int32		len = b->key_len[sorted[k]];
+
+		if ((k & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (d = lcp[k]; d < len; d++)
+		{
+			int32		n = next_id[d + 1]++;
+
+			if (st_child[path[d]] < 0)
+				st_child[path[d]] = n;
+			st_byte[n] = (uint8) key[d];
+			path[d + 1] = n;
+		}
+		st_key[path[len]] = sorted[k];
+	}
+	/* a state without children: an empty range where the next one starts */
+	st_child[nstates] = nstates;
+	for (s = nstates - 1; s >= 0; s--)
+		if (st_child[s] < 0)
+			st_child[s] = st_child[s + 1];
+
 	pfree(path);
+	pfree(next_id);
+	pfree(lcp);
 	pfree(sorted);
+	*st_child_out = st_child;
+	*st_byte_out = st_byte;
+	*st_key_out = st_key;
+	return nstates;
 }
 
 /*
@@ -518,7 +553,6 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 {
 	CzAutomaton *ac = MemoryContextAllocZero(cxt, sizeof(CzAutomaton));
 	int32		nstates;
-	int32	   *order;			/* state → trie node, while numbering */
 	int32	   *st_child;		/* state → its first child: the children
 								 * of s are st_child[s] .. st_child[s+1]-1 */
 	uint8	   *st_class;		/* state → class of the edge into it */
@@ -536,8 +570,6 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 	uint32		ncells;
 	uint32		nquiet;
 	uint32		nreporting;
-	int32		head,
-				tail;
 	bool		used[256];
 	int32		noutputs = 0;
 	uint32		placed = 0;
@@ -545,60 +577,25 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget)
 	int32		s;
 	uint32		k;
 
-	builder_make_trie(b);
-	nstates = b->nnodes;
+	/*
+	 * States numbered breadth-first, so the children of a state are
+	 * consecutive: the passes below read states in order.
+	 */
+	memset(used, 0, sizeof(used));
+	nstates = builder_number_states(b, &st_child, &st_class, &st_key, used);
 
 	/* alphabet: the bytes used by some key; class 0 is "no key has it" */
-	memset(used, 0, sizeof(used));
-	for (i = 1; i < b->nnodes; i++)
-		used[b->nodes[i].byte] = true;
 	ac->nclasses = 1;
 	for (i = 0; i < 256; i++)
-		ac->nclasses += used[i] ? 1 : 0;
+		ac->byte_class[i] = used[i] ? (uint8) ac->nclasses++ : 0;
 	if (ac->nclasses > 256)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("literal patterns use every byte value")));
-	ac->nclasses = 1;
-	for (i = 0; i < 256; i++)
-		ac->byte_class[i] = used[i] ? (uint8) ac->nclasses++ : 0;
 	nc = ac->nclasses;
-
-	/*
-	 * States are numbered breadth-first, so the children of a state are
-	 * consecutive, and copied out of the trie in that order: the passes
-	 * below then read them in order instead of chasing sibling links all
-	 * over the trie (which cost most of the build with 100k keys).
-	 */
-	order = palloc_extended(sizeof(int32) * nstates, MCXT_ALLOC_HUGE);
-	st_child = palloc_extended(sizeof(int32) * ((Size) nstates + 1), MCXT_ALLOC_HUGE);
-	st_class = palloc_extended(sizeof(uint8) * nstates, MCXT_ALLOC_HUGE);
-	st_key = palloc_extended(sizeof(int32) * nstates, MCXT_ALLOC_HUGE);
-	head = tail = 0;
-	order[tail] = 0;
-	st_class[tail] = 0;
-	st_key[tail] = b->nodes[0].key;
-	tail++;
-	while (head < tail)
-	{
-		int32		child;
-
-		st_child[head] = tail;
-		for (child = b->nodes[order[head]].first_child; child >= 0;
-			 child = b->nodes[child].next_sibling)
-		{
-			const TrieNode *n = &b->nodes[child];
-
-			order[tail] = child;
-			st_class[tail] = ac->byte_class[n->byte];
-			st_key[tail] = n->key;
-			tail++;
-		}
-		head++;
-	}
-	Assert(tail == nstates);
-	st_child[nstates] = nstates;
-	pfree(order);
+	/* edge bytes to classes, in place */
+	for (s = 0; s < nstates; s++)
+		st_class[s] = ac->byte_class[st_class[s]];
 
 	ac->nstates = nstates;
 	ac->nkeys = b->nkeys;
