@@ -597,6 +597,7 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 			  " FROM categorize.patterns WHERE active ORDER BY id", snapshot);
 	tt = SPI_tuptable;
 	n = SPI_processed;
+	Assert(tt->tupdesc->natts == 8);
 
 	index->patterns = MemoryContextAllocExtended(cxt, sizeof(CzPattern) * Max(n, 1),
 												 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
@@ -626,8 +627,8 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 		HeapTuple	tup = tt->vals[i];
 		TupleDesc	td = tt->tupdesc;
 		CzPattern  *pat = &index->patterns[p];
-		bool		isnull;
-		Datum		d;
+		Datum		cols[8];
+		bool		colnull[8];
 		int64		category_id;
 		int32		cat;
 		char	   *kind_name;
@@ -640,22 +641,23 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 		if ((i & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
 
-		pat->id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
-		category_id = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
+		/* one pass over the row (the text columns make later offsets uncacheable) */
+		heap_deform_tuple(tup, td, cols, colnull);
+		pat->id = DatumGetInt64(cols[0]);
+		category_id = DatumGetInt64(cols[1]);
 		cat = find_category(index, category_id);
 		if (cat < 0 || !cat_active[cat])
 			continue;			/* inactive category */
 		pat->category_index = cat;
-		kind_name = TextDatumGetCString(SPI_getbinval(tup, td, 3, &isnull));
-		value = TextDatumGetCString(SPI_getbinval(tup, td, 4, &isnull));
+		kind_name = TextDatumGetCString(cols[2]);
+		value = TextDatumGetCString(cols[3]);
 		kind = cz_kind_from_name(kind_name);
 		pat->kind = (uint8) kind;
-		pat->weight = DatumGetFloat4(SPI_getbinval(tup, td, 5, &isnull));
-		usage = DatumGetInt64(SPI_getbinval(tup, td, 6, &isnull));
-		success = DatumGetInt64(SPI_getbinval(tup, td, 7, &isnull));
+		pat->weight = DatumGetFloat4(cols[4]);
+		usage = DatumGetInt64(cols[5]);
+		success = DatumGetInt64(cols[6]);
 		pat->confidence = (float) cz_pattern_confidence(pat->weight, usage, success);
-		d = SPI_getbinval(tup, td, 8, &isnull);
-		pat->user_id = isnull ? NULL : copy_text_datum(cxt, d);
+		pat->user_id = colnull[7] ? NULL : copy_text_datum(cxt, cols[7]);
 		if (pat->user_id)
 			index->has_user_patterns = true;
 		pattern_key[p] = -1;
