@@ -181,11 +181,13 @@ categorize_trigger(PG_FUNCTION_ARGS)
 	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
 
+	/* set by the user: keep it, without deforming the row */
+	if (!heap_attisnull(tuple, cache->category_att, tupdesc))
+		return PointerGetDatum(tuple);
+
 	/* one pass over the row: the expense, and every column to rebuild it */
 	cz_expense_from_tuple(cache->map, tuple, tupdesc, &e);
 	cz_column_map_values(cache->map, &values, &isnull);
-	if (!isnull[cache->category_att - 1])
-		return PointerGetDatum(tuple);	/* set by the user: keep it */
 
 	if (cz_categorize_guarded(&e, &result, true, false) != CZ_OUTCOME_CATEGORIZED)
 		return PointerGetDatum(tuple);
