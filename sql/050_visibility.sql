@@ -48,4 +48,32 @@ SELECT categorize.categorize('coffee') AS rr_own_change;
 COMMIT;
 SELECT categorize.categorize('coffee') AS committed;
 
+-- the tables' own relcache invalidations (VACUUM, ANALYZE, reloptions)
+-- keep the index; a rewrite, which fires no trigger, rebuilds it
+BEGIN;
+INSERT INTO categorize.patterns (id, category_id, kind, value)
+    SELECT 1000 + g, 2, 'keyword', 'tea' || g FROM generate_series(1, 200) g;
+ROLLBACK;
+SELECT categorize.categorize('coffee') AS before_maintenance;
+SELECT built_at AS built FROM categorize.index_cache WHERE pid = pg_backend_pid() \gset
+VACUUM ANALYZE categorize.patterns;
+ALTER TABLE categorize.patterns SET (autovacuum_vacuum_threshold = 100);
+ALTER TABLE categorize.patterns RESET (autovacuum_vacuum_threshold);
+ANALYZE categorize.categories;
+SELECT categorize.categorize('coffee') AS after_maintenance;
+SELECT built_at = :'built' AS index_kept
+  FROM categorize.index_cache WHERE pid = pg_backend_pid();
+VACUUM FULL categorize.patterns;
+SELECT categorize.categorize('coffee') AS after_rewrite;
+SELECT built_at > :'built' AS index_rebuilt
+  FROM categorize.index_cache WHERE pid = pg_backend_pid();
+-- a rewrite that changes what is read: the index follows it, and drops it
+-- again when it rolls back
+BEGIN;
+SELECT category, round(confidence::numeric, 4) AS confidence FROM categorize.explain('coffee');
+ALTER TABLE categorize.patterns ALTER COLUMN weight TYPE float8 USING 5.0;
+SELECT category, round(confidence::numeric, 4) AS confidence FROM categorize.explain('coffee');
+ROLLBACK;
+SELECT category, round(confidence::numeric, 4) AS confidence FROM categorize.explain('coffee');
+
 TRUNCATE categorize.categories CASCADE;

@@ -6,11 +6,20 @@
  *
  *	  The index is built on first use in a backend and whenever the
  *	  pattern or category tables change.  A statement trigger on both
- *	  tables (categorize_patterns_changed) sends a relcache invalidation;
- *	  our relcache callback marks the index stale.  Invalidations are
- *	  transactional: the changing transaction processes its own at the end
- *	  of each command, other backends after commit, and nobody after a
- *	  rollback.
+ *	  tables (categorize_patterns_changed) sends a relcache invalidation
+ *	  of the view categorize._pattern_signal, which holds nothing and
+ *	  exists for that; our relcache callback marks the index stale when it
+ *	  arrives.  Invalidations are transactional: the changing transaction
+ *	  processes its own at the end of each command (and again when a
+ *	  subtransaction rolls back), other backends after commit (also after
+ *	  COMMIT PREPARED), and nobody after a rollback.
+ *
+ *	  The tables' own relcache invalidations say nothing about their rows:
+ *	  VACUUM, ANALYZE (also autovacuum's), reloptions, GRANT and index
+ *	  builds send them too.  They only make the index suspect: before its
+ *	  next use the tables' relfilenodes are compared with those it was
+ *	  built from, so a rewrite (ALTER COLUMN TYPE, VACUUM FULL, CLUSTER),
+ *	  which fires no trigger, still rebuilds it, and nothing else does.
  *
  *	  With shared memory, a committed change also advances the database's
  *	  pattern-set generation (shmem.c); an index built from an older
@@ -67,15 +76,52 @@ static bool index_stale = true;
 static uint64 index_generation = 0;	/* shared pattern-set generation built from */
 static bool index_transient = false;	/* drop at transaction end */
 static bool callbacks_registered = false;
+static bool index_suspect = false;	/* a table's relcache entry was invalidated */
 static Oid	patterns_relid = InvalidOid;
 static Oid	categories_relid = InvalidOid;
+static Oid	signal_relid = InvalidOid;
+static Oid	patterns_filenode = InvalidOid; /* as when the index was built */
+static Oid	categories_filenode = InvalidOid;
+
+static Oid	lookup_table(const char *name);
 
 /* ---------- invalidation ---------- */
 
 static void
 relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == patterns_relid || relid == categories_relid)
+	if (relid == InvalidOid || relid == signal_relid)
+		index_stale = true;
+	else if (relid == patterns_relid || relid == categories_relid)
+		index_suspect = true;
+}
+
+/* relfilenode of a relation; InvalidOid if it no longer exists */
+static Oid
+relation_filenode(Oid relid)
+{
+	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			filenode;
+
+	if (!HeapTupleIsValid(tp))
+		return InvalidOid;
+	filenode = ((Form_pg_class) GETSTRUCT(tp))->relfilenode;
+	ReleaseSysCache(tp);
+	return filenode;
+}
+
+/*
+ * After an invalidation of the tables themselves: stale only if one was
+ * rewritten (or dropped) since the build.
+ */
+static void
+resolve_suspicion(void)
+{
+	if (!index_suspect)
+		return;
+	index_suspect = false;
+	if (relation_filenode(patterns_relid) != patterns_filenode ||
+		relation_filenode(categories_relid) != categories_filenode)
 		index_stale = true;
 }
 
@@ -106,14 +152,12 @@ PG_FUNCTION_INFO_V1(categorize_patterns_changed);
 Datum
 categorize_patterns_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("categorize._patterns_changed() must be called as a trigger")));
 
-	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	CacheInvalidateRelcacheByRelid(lookup_table("_pattern_signal"));
 	cz_cache_note_pattern_change();	/* advances the shared generation at commit */
 	return PointerGetDatum(NULL);
 }
@@ -558,7 +602,9 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 	int			normcap = 0;
 
 	/* categories */
-	run_query("SELECT id, name, active, user_id FROM categorize.categories", snapshot);
+	/* the casts pin the types read below, whatever ALTER TABLE did */
+	run_query("SELECT id::int8, name::text, active::bool, user_id::text"
+			  " FROM categorize.categories", snapshot);
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	index->ncategories = (int32) n;
@@ -593,7 +639,8 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 	SPI_freetuptable(tt);
 
 	/* patterns */
-	run_query("SELECT id, category_id, kind, value, weight, usage_count, success_count, user_id"
+	run_query("SELECT id::int8, category_id::int8, kind::text, value::text, weight::float4,"
+			  " usage_count::int8, success_count::int8, user_id::text"
 			  " FROM categorize.patterns WHERE active ORDER BY id", snapshot);
 	tt = SPI_tuptable;
 	n = SPI_processed;
@@ -873,6 +920,7 @@ build_index(void)
 
 	patterns_relid = lookup_table("patterns");
 	categories_relid = lookup_table("categories");
+	signal_relid = lookup_table("_pattern_signal");
 
 	cxt = AllocSetContextCreate(TopMemoryContext, "categorize index",
 								ALLOCSET_DEFAULT_SIZES);
@@ -907,6 +955,9 @@ build_index(void)
 		load_and_compile(index, tmp, snapshot);
 		UnregisterSnapshot(snapshot);
 		SPI_finish();
+		/* the queries' locks are held: no rewrite since they read */
+		patterns_filenode = relation_filenode(patterns_relid);
+		categories_filenode = relation_filenode(categories_relid);
 	}
 	PG_CATCH();
 	{
@@ -946,6 +997,7 @@ cz_index_get(bool *rebuilt)
 	uint64		generation;
 
 	*rebuilt = false;
+	resolve_suspicion();
 	if (current_index != NULL && !index_stale &&
 		!cz_cache_generation_changed(index_generation))
 		return current_index;
@@ -954,6 +1006,7 @@ cz_index_get(bool *rebuilt)
 
 	/* an invalidation arriving during the build makes the result stale */
 	index_stale = false;
+	index_suspect = false;
 	/* read before the build's snapshot: never newer than what it sees */
 	generation = cz_cache_generation();
 	INSTR_TIME_SET_CURRENT(start);
@@ -988,7 +1041,7 @@ cz_index_get(bool *rebuilt)
 bool
 cz_index_is_current(void)
 {
-	return current_index != NULL && !index_stale &&
+	return current_index != NULL && !index_stale && !index_suspect &&
 		!cz_cache_generation_changed(index_generation);
 }
 

@@ -97,7 +97,14 @@ CREATE TRIGGER categories_validate
 
 -- Any change to either table invalidates every backend's compiled index,
 -- transactionally (a relcache invalidation: own transaction at once, others
--- at commit, nothing on rollback).
+-- at commit, nothing on rollback).  The invalidation is sent for this empty
+-- view, which nothing else touches: the tables' own relcache invalidations
+-- also come from VACUUM, ANALYZE and DDL, and would rebuild every index.
+CREATE VIEW categorize._pattern_signal AS SELECT;
+REVOKE ALL ON categorize._pattern_signal FROM PUBLIC;
+COMMENT ON VIEW categorize._pattern_signal IS
+    'Holds nothing: its relcache invalidations tell every backend that patterns or categories changed.';
+
 CREATE FUNCTION categorize._patterns_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'categorize_patterns_changed'
     LANGUAGE C;
