@@ -76,4 +76,26 @@ SELECT category, round(confidence::numeric, 4) AS confidence FROM categorize.exp
 ROLLBACK;
 SELECT category, round(confidence::numeric, 4) AS confidence FROM categorize.explain('coffee');
 
+-- a schema from before the signal view (the library updated first): the
+-- tables' own invalidations announce the changes, as they did then
+ALTER EXTENSION categorize DROP VIEW categorize._pattern_signal;
+DROP VIEW categorize._pattern_signal;
+SELECT categorize.categorize('coffee') AS without_signal_view;
+BEGIN;
+UPDATE categorize.patterns SET category_id = 1 WHERE id = 4;
+SELECT categorize.categorize('coffee') AS own_change_without_signal_view;
+ROLLBACK;
+SELECT categorize.categorize('coffee') AS rolled_back_without_signal_view;
+CREATE VIEW categorize._pattern_signal AS SELECT;
+REVOKE ALL ON categorize._pattern_signal FROM PUBLIC;
+COMMENT ON VIEW categorize._pattern_signal IS
+    'Holds nothing: its relcache invalidations tell every backend that patterns or categories changed.';
+ALTER EXTENSION categorize ADD VIEW categorize._pattern_signal;
+-- an index built without the view still sees its own transaction's change
+BEGIN;
+UPDATE categorize.patterns SET category_id = 1 WHERE id = 4;
+SELECT categorize.categorize('coffee') AS own_change_view_back;
+ROLLBACK;
+SELECT categorize.categorize('coffee') AS with_signal_view_again;
+
 TRUNCATE categorize.categories CASCADE;

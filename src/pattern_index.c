@@ -20,6 +20,9 @@
  *	  next use the tables' relfilenodes are compared with those it was
  *	  built from, so a rewrite (ALTER COLUMN TYPE, VACUUM FULL, CLUSTER),
  *	  which fires no trigger, still rebuilds it, and nothing else does.
+ *	  (In a schema from before the signal view, the library having been
+ *	  updated first, any invalidation of the tables marks the index stale,
+ *	  as before; the trigger invalidates the table too, for such indexes.)
  *
  *	  With shared memory, a committed change also advances the database's
  *	  pattern-set generation (shmem.c); an index built from an older
@@ -83,6 +86,7 @@ static Oid	signal_relid = InvalidOid;
 static Oid	patterns_filenode = InvalidOid; /* as when the index was built */
 static Oid	categories_filenode = InvalidOid;
 
+static Oid	find_table(const char *name);
 static Oid	lookup_table(const char *name);
 
 /* ---------- invalidation ---------- */
@@ -90,10 +94,16 @@ static Oid	lookup_table(const char *name);
 static void
 relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == signal_relid)
+	if (relid == InvalidOid || (OidIsValid(signal_relid) && relid == signal_relid))
 		index_stale = true;
 	else if (relid == patterns_relid || relid == categories_relid)
-		index_suspect = true;
+	{
+		/* a schema from before the signal view: the tables' own say it */
+		if (OidIsValid(signal_relid))
+			index_suspect = true;
+		else
+			index_stale = true;
+	}
 }
 
 /* relfilenode of a relation; InvalidOid if it no longer exists */
@@ -152,12 +162,22 @@ PG_FUNCTION_INFO_V1(categorize_patterns_changed);
 Datum
 categorize_patterns_changed(PG_FUNCTION_ARGS)
 {
+	Oid			signal;
+
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("categorize._patterns_changed() must be called as a trigger")));
 
-	CacheInvalidateRelcacheByRelid(lookup_table("_pattern_signal"));
+	/*
+	 * The view's invalidation is what backends act on.  The table's is for
+	 * indexes built in a schema from before the view (they only know that
+	 * one); elsewhere it only makes the index suspect.
+	 */
+	signal = find_table("_pattern_signal");
+	if (OidIsValid(signal))
+		CacheInvalidateRelcacheByRelid(signal);
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(((TriggerData *) fcinfo->context)->tg_relation));
 	cz_cache_note_pattern_change();	/* advances the shared generation at commit */
 	return PointerGetDatum(NULL);
 }
@@ -489,11 +509,19 @@ free_regexes(void *arg)
 	index->nregexes = 0;
 }
 
+/* categorize.name's OID, or InvalidOid */
+static Oid
+find_table(const char *name)
+{
+	Oid			nsp = get_namespace_oid("categorize", true);
+
+	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+}
+
 static Oid
 lookup_table(const char *name)
 {
-	Oid			nsp = get_namespace_oid("categorize", true);
-	Oid			relid = OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+	Oid			relid = find_table(name);
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
@@ -920,7 +948,7 @@ build_index(void)
 
 	patterns_relid = lookup_table("patterns");
 	categories_relid = lookup_table("categories");
-	signal_relid = lookup_table("_pattern_signal");
+	signal_relid = find_table("_pattern_signal");	/* none in an older schema */
 
 	cxt = AllocSetContextCreate(TopMemoryContext, "categorize index",
 								ALLOCSET_DEFAULT_SIZES);
