@@ -67,7 +67,7 @@ IFS='|' read -r rows_total rows_done rows_failed < <(psql_ -At -c \
 IFS='|' read -r calls categorized uncategorized errors timeouts short < <(psql_ -At -c \
     "SELECT calls, categorized, uncategorized, errors, timeouts, short_circuited FROM categorize.stats")
 
-eval "$(psql_ -At -f "$root/test/soak/verify.sql" | sed -n 's/^\(rows_inserted\|consistent\|same_set\|pattern_sets_seen\|backlog_rows\|backlog_categorized\)=/\1=/p' | tr ' ' '\n')"
+eval "$(psql_ -At -f "$root/test/soak/verify.sql" | sed -n 's/^\(rows_inserted\|consistent\|same_set\|set_before\|set_after\|pattern_sets_seen\|backlog_rows\|backlog_categorized\)=/\1=/p' | tr ' ' '\n')"
 
 status=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; status=1; fi; }
@@ -77,7 +77,7 @@ echo "      batch job $state: $rows_done/$rows_total rows, $rows_failed failed"
 echo "      stats: calls=$calls categorized=$categorized uncategorized=$uncategorized errors=$errors timeouts=$timeouts short_circuited=$short"
 check "pgbench: no failed transactions" '[ "${failed:-0}" -eq 0 ]'
 check "every committed insert present ($rows_inserted rows)" '[ "$rows_inserted" -eq "$committed" ]'
-check "every row categorized as under its pattern set ($consistent/$rows_inserted; $same_set under the very set its statement saw)" \
+check "every row categorized as under its pattern set ($consistent/$rows_inserted; $same_set under the very set its statement saw, $set_before under the one before, $set_after the one after)" \
     '[ "$consistent" -eq "$rows_inserted" ]'
 check "batch job done, every row done, none failed" \
     '[ "$state" = done ] && [ "$rows_done" -eq "$rows_total" ] && [ "$rows_total" -eq 300000 ] && [ "$rows_failed" -eq 0 ]'

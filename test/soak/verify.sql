@@ -32,8 +32,24 @@ SELECT count(*) AS rows_inserted,
        count(*) FILTER (WHERE EXISTS (
            SELECT 1 FROM soak.replay r
             WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id)) AS consistent,
+       -- the others: as under the set before (a commit the statement saw
+       -- not yet announced) or the one after (committed before the call)
+       count(*) FILTER (WHERE NOT EXISTS (
+           SELECT 1 FROM soak.replay r
+            WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id
+              AND r.version = e.pattern_version) AND EXISTS (
+           SELECT 1 FROM soak.replay r
+            WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id
+              AND r.version = e.pattern_version - 1)) AS set_before,
+       count(*) FILTER (WHERE NOT EXISTS (
+           SELECT 1 FROM soak.replay r
+            WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id
+              AND r.version = e.pattern_version) AND EXISTS (
+           SELECT 1 FROM soak.replay r
+            WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id
+              AND r.version = e.pattern_version + 1)) AS set_after,
        count(DISTINCT pattern_version) AS pattern_sets_seen
   FROM soak.expenses e \gset
-\echo rows_inserted=:rows_inserted consistent=:consistent same_set=:same_set pattern_sets_seen=:pattern_sets_seen
+\echo rows_inserted=:rows_inserted consistent=:consistent same_set=:same_set set_before=:set_before set_after=:set_after pattern_sets_seen=:pattern_sets_seen
 SELECT count(*) AS backlog_rows, count(category_id) AS backlog_categorized FROM soak.backlog \gset
 \echo backlog_rows=:backlog_rows backlog_categorized=:backlog_categorized
