@@ -24,32 +24,22 @@ END $$;
 CREATE INDEX ON soak.replay (id);
 ANALYZE soak.replay;
 
+-- for each row, the replayed sets that give its category: its own, the one
+-- before (a commit the statement saw, not yet announced to the backend) or
+-- the one after (a commit between the statement's start and its call)
 SELECT count(*) AS rows_inserted,
-       count(*) FILTER (WHERE EXISTS (
-           SELECT 1 FROM soak.replay r
-            WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id
-              AND r.version = e.pattern_version)) AS same_set,
-       count(*) FILTER (WHERE EXISTS (
-           SELECT 1 FROM soak.replay r
-            WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id)) AS consistent,
-       -- the others: as under the set before (a commit the statement saw
-       -- not yet announced) or the one after (committed before the call)
-       count(*) FILTER (WHERE NOT EXISTS (
-           SELECT 1 FROM soak.replay r
-            WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id
-              AND r.version = e.pattern_version) AND EXISTS (
-           SELECT 1 FROM soak.replay r
-            WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id
-              AND r.version = e.pattern_version - 1)) AS set_before,
-       count(*) FILTER (WHERE NOT EXISTS (
-           SELECT 1 FROM soak.replay r
-            WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id
-              AND r.version = e.pattern_version) AND EXISTS (
-           SELECT 1 FROM soak.replay r
-            WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id
-              AND r.version = e.pattern_version + 1)) AS set_after,
+       count(*) FILTER (WHERE m.same) AS same_set,
+       count(*) FILTER (WHERE m.any) AS consistent,
+       count(*) FILTER (WHERE NOT m.same AND m.before) AS set_before,
+       count(*) FILTER (WHERE NOT m.same AND m.after) AS set_after,
        count(DISTINCT pattern_version) AS pattern_sets_seen
-  FROM soak.expenses e \gset
+  FROM soak.expenses e,
+       LATERAL (SELECT coalesce(bool_or(r.version = e.pattern_version), false) AS same,
+                       coalesce(bool_or(r.version = e.pattern_version - 1), false) AS before,
+                       coalesce(bool_or(r.version = e.pattern_version + 1), false) AS after,
+                       count(*) > 0 AS any
+                  FROM soak.replay r
+                 WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id) m \gset
 \echo rows_inserted=:rows_inserted consistent=:consistent same_set=:same_set set_before=:set_before set_after=:set_after pattern_sets_seen=:pattern_sets_seen
 SELECT count(*) AS backlog_rows, count(category_id) AS backlog_categorized FROM soak.backlog \gset
 \echo backlog_rows=:backlog_rows backlog_categorized=:backlog_categorized
