@@ -768,6 +768,8 @@ state_is_final(const char *state)
 		strcmp(state, "cancelled") == 0;
 }
 
+static void job_not_found(int64 job_id) pg_attribute_noreturn();
+
 static void
 job_not_found(int64 job_id)
 {
