@@ -112,6 +112,12 @@ define_settings(void)
 							 "Off: corrections are still recorded, patterns stay as they are.",
 							 &cz_learning, true,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("categorize.test_commit_delay",
+							"For tests: how long a commit that changed patterns waits once it is visible, before it is announced.",
+							NULL,
+							&cz_test_commit_delay_ms, 0, 0, 60000,
+							PGC_SUSET, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL,
+							NULL, NULL, NULL);
 }
 
 void

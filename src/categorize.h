@@ -17,6 +17,7 @@
 #include "access/tupdesc.h"
 #include "datatype/timestamp.h"
 #include "fmgr.h"
+#include "utils/snapshot.h"
 
 /* ---- settings (defined in categorize.c) ---- */
 extern double cz_min_confidence;
@@ -160,8 +161,11 @@ extern void cz_stats_record_index_build(bool ok, int64 build_us, int npatterns);
 extern void cz_require_shared_state(const char *what);
 
 /* index-cache state (shmem.c, stats.c): pattern-set generations */
-extern uint64 cz_cache_generation(void);	/* read before building */
-extern bool cz_cache_generation_changed(uint64 generation);
+extern uint64 cz_cache_generation(void);
+extern uint64 cz_cache_build_begin(void);	/* before building: generation */
+extern void cz_cache_build_snapshot(Snapshot snapshot);
+extern bool cz_cache_index_outdated(uint64 generation);
+extern int	cz_test_commit_delay_ms;
 extern void cz_cache_index_built(uint64 generation);
 extern void cz_cache_note_pattern_change(void); /* from the statement trigger */
 

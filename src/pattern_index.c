@@ -28,7 +28,10 @@
  *	  pattern-set generation (shmem.c); an index built from an older
  *	  generation is stale too, so a session inside a transaction (which
  *	  processes no invalidations until it takes a lock) still sees other
- *	  sessions' changes right after they commit.
+ *	  sessions' changes right after they commit.  A commit is visible a
+ *	  moment before it advances the generation and sends its invalidation;
+ *	  shmem.c lists such commits in flight, so a statement that already
+ *	  sees one gets an index rebuilt with it.
  *
  *	  The index is read with a fresh snapshot, as PostgreSQL's catalog
  *	  caches are, not with the caller's transaction snapshot: an
@@ -980,6 +983,8 @@ build_index(void)
 		if (snapshot == NULL)
 			snapshot = GetTransactionSnapshot();
 		snapshot = RegisterSnapshot(snapshot);
+		if (!transient)
+			cz_cache_build_snapshot(snapshot);
 		load_and_compile(index, tmp, snapshot);
 		UnregisterSnapshot(snapshot);
 		SPI_finish();
@@ -1027,7 +1032,7 @@ cz_index_get(bool *rebuilt)
 	*rebuilt = false;
 	resolve_suspicion();
 	if (current_index != NULL && !index_stale &&
-		!cz_cache_generation_changed(index_generation))
+		!cz_cache_index_outdated(index_generation))
 		return current_index;
 
 	cz_index_init_callbacks();
@@ -1036,7 +1041,7 @@ cz_index_get(bool *rebuilt)
 	index_stale = false;
 	index_suspect = false;
 	/* read before the build's snapshot: never newer than what it sees */
-	generation = cz_cache_generation();
+	generation = cz_cache_build_begin();
 	INSTR_TIME_SET_CURRENT(start);
 	PG_TRY();
 	{
@@ -1070,7 +1075,7 @@ bool
 cz_index_is_current(void)
 {
 	return current_index != NULL && !index_stale && !index_suspect &&
-		!cz_cache_generation_changed(index_generation);
+		!cz_cache_index_outdated(index_generation);
 }
 
 int64

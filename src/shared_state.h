@@ -18,7 +18,10 @@
  *	      counters are single-writer pg_atomic_uint64 values, so readers
  *	      summing the slots never see torn values.  Nobody else writes a
  *	      slot; stats_reset() moves a baseline instead of zeroing slots.
- *	    - Generations are atomic counters, bumped at commit.
+ *	    - Generations are atomic counters, bumped at commit.  Each
+ *	      database's entry has a spinlock over its list of pattern
+ *	      commits in flight; the generation and the registration counter
+ *	      are changed only with it held (and read without it).
  *
  *-------------------------------------------------------------------------
  */
@@ -27,6 +30,7 @@
 
 #include "port/atomics.h"
 #include "storage/lwlock.h"
+#include "storage/spin.h"
 #include "utils/timestamp.h"
 
 /* Counters kept per backend; summed for the stats view. */
@@ -79,12 +83,22 @@ typedef struct CzStatsSlot
 #define CZ_BREAKER_OPEN			1
 #define CZ_BREAKER_HALF_OPEN	2
 
-/* Pattern-set generation of one database. */
+/*
+ * Pattern-set generation of one database, and its pattern commits in
+ * flight: transactions that changed patterns and are between their
+ * pre-commit and the end of their commit (see shmem.c).
+ */
 #define CZ_MAX_DATABASES	64
+#define CZ_MAX_COMMITTING	16
 typedef struct CzDbGeneration
 {
 	pg_atomic_uint32 dbid;		/* InvalidOid: free (last entry: overflow) */
 	pg_atomic_uint64 generation;
+	pg_atomic_uint64 registrations; /* commits ever entered in the list */
+	slock_t		mutex;			/* guards the list, and changes of the two
+								 * counters */
+	int			ncommitting;
+	TransactionId committing[CZ_MAX_COMMITTING];
 } CzDbGeneration;
 
 typedef struct CzShared

@@ -15,10 +15,14 @@
  *	  invalidation is sent, and a backend reads the generation before
  *	  taking the snapshot its index is built from, so the generation it
  *	  records is never newer than its index: monitoring may see a backend
- *	  as stale a moment too long, never as current too early.
+ *	  as stale a moment too long, never as current too early.  For the
+ *	  moment between a commit's visibility and its bump, the commit is
+ *	  listed as in flight from its pre-commit on (below).
  *
  *	  Locking: see shared_state.h.  Here the LWLock is taken only to
- *	  claim a database's generation entry (once per database).
+ *	  claim a database's generation entry (once per database); each
+ *	  entry's spinlock is held only to copy or change its short list of
+ *	  commits in flight, with no call out.
  *
  *-------------------------------------------------------------------------
  */
@@ -29,8 +33,10 @@
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "utils/acl.h"
+#include "utils/snapmgr.h"
 
 #include "categorize.h"
 #include "shared_state.h"
@@ -106,6 +112,9 @@ shmem_startup(void)
 		{
 			pg_atomic_init_u32(&shared->generations[i].dbid, InvalidOid);
 			pg_atomic_init_u64(&shared->generations[i].generation, 1);
+			pg_atomic_init_u64(&shared->generations[i].registrations, 0);
+			SpinLockInit(&shared->generations[i].mutex);
+			shared->generations[i].ncommitting = 0;
 		}
 		shared->nslots = slot_count();
 		shared->slot_stride = slot_stride();
@@ -241,31 +250,236 @@ cz_cache_generation(void)
 	return pg_atomic_read_u64(&my_generation->generation);
 }
 
+/* ---------- pattern commits in flight ---------- */
+
 /*
- * Has a pattern change committed since the given generation was read?
- * One atomic read; false without shared memory or before the first build.
+ * A pattern commit becomes visible (ProcArrayEndTransaction) before its
+ * XACT_EVENT_COMMIT callback bumps the generation and before its relcache
+ * invalidation goes out.  A statement starting in between sees the new
+ * patterns in its snapshot while the backend's index, with the generation
+ * unchanged and no invalidation received, still looks current.  So a
+ * committing transaction also enters its xid in its database's list at
+ * pre-commit, before it can become visible, and takes it out when it bumps
+ * the generation.  A backend building its index copies the list first
+ * (before the build's snapshot) and keeps as pending the xids that
+ * snapshot does not see; a registration after the copy shows in the
+ * registration counter, and its xid is added to the pending ones at the
+ * next call.  While some xid is pending, each call checks it against the
+ * running statement's snapshot: once the statement sees one of them
+ * committed, the index is out of date.  The common case stays two atomic
+ * reads a call.
+ *
+ * More than CZ_MAX_COMMITTING pattern commits in flight at once in one
+ * database: the others are not listed and fall back to the generation
+ * bump, as before.  Prepared transactions are not listed either (COMMIT
+ * PREPARED runs no callback of ours): their relcache invalidation is what
+ * announces them.
+ */
+static TransactionId listed_xid = InvalidTransactionId; /* ours, if listed */
+
+/* The build's copy of the list, and what the index waits for. */
+static TransactionId build_list[CZ_MAX_COMMITTING];
+static int	build_nlist = 0;
+static bool inflight_tracked = false;	/* the index follows the list */
+static uint64 index_registrations = 0;
+static TransactionId pending[CZ_MAX_COMMITTING];
+static int	npending = 0;
+
+/*
+ * Before an index build: the generation it will be built from (returned),
+ * with the list of pattern commits in flight and the registration count
+ * read at the same moment.  0 without shared memory.
+ */
+uint64
+cz_cache_build_begin(void)
+{
+	uint64		generation;
+
+	inflight_tracked = false;
+	npending = 0;
+	build_nlist = 0;
+	if (cz_shared == NULL || !OidIsValid(MyDatabaseId))
+		return 0;
+	if (my_generation == NULL)
+		my_generation = generation_entry(MyDatabaseId);
+	SpinLockAcquire(&my_generation->mutex);
+	generation = pg_atomic_read_u64(&my_generation->generation);
+	index_registrations = pg_atomic_read_u64(&my_generation->registrations);
+	build_nlist = my_generation->ncommitting;
+	memcpy(build_list, my_generation->committing, sizeof(TransactionId) * build_nlist);
+	SpinLockRelease(&my_generation->mutex);
+	return generation;
+}
+
+/*
+ * The build reads the tables under this (latest) snapshot: the listed
+ * commits it does not see are pending.  Not called for a build from the
+ * query's snapshot (parallel mode), whose index is dropped at the end of
+ * the transaction.
+ */
+void
+cz_cache_build_snapshot(Snapshot snapshot)
+{
+	int			i;
+
+	npending = 0;
+	for (i = 0; i < build_nlist; i++)
+		if (XidInMVCCSnapshot(build_list[i], snapshot))
+			pending[npending++] = build_list[i];
+	inflight_tracked = (my_generation != NULL);
+}
+
+/*
+ * The slow path of cz_cache_index_outdated(): take in the commits listed
+ * since the build, then ask about each pending one.
+ */
+static pg_noinline bool
+inflight_outdated(uint64 generation)
+{
+	Snapshot	snapshot;
+	int			i;
+
+	if (inflight_tracked &&
+		pg_atomic_read_u64(&my_generation->registrations) != index_registrations)
+	{
+		TransactionId list[CZ_MAX_COMMITTING];
+		int			nlist;
+		uint64		now;
+
+		SpinLockAcquire(&my_generation->mutex);
+		now = pg_atomic_read_u64(&my_generation->generation);
+		index_registrations = pg_atomic_read_u64(&my_generation->registrations);
+		nlist = my_generation->ncommitting;
+		memcpy(list, my_generation->committing, sizeof(TransactionId) * nlist);
+		SpinLockRelease(&my_generation->mutex);
+
+		/* one that has come and gone bumped the generation */
+		if (now != generation)
+			return true;
+		for (i = 0; i < nlist; i++)
+		{
+			int			j;
+
+			for (j = 0; j < npending; j++)
+				if (pending[j] == list[i])
+					break;
+			if (j < npending)
+				continue;
+			/* listed after the build began: its snapshot may not see it */
+			if (npending == CZ_MAX_COMMITTING)
+				return true;
+			pending[npending++] = list[i];
+		}
+	}
+
+	/*
+	 * Does the running statement see one of them?  Its snapshot says
+	 * whether the transaction had ended when the statement began, with no
+	 * lock; then the commit log whether it committed.  One that ended
+	 * before every running transaction began may have rolled back, but
+	 * is taken as committed: a rebuild too many, never a change missed.
+	 */
+	snapshot = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
+	for (i = 0; i < npending;)
+	{
+		TransactionId xid = pending[i];
+
+		if (snapshot != NULL ? XidInMVCCSnapshot(xid, snapshot) :
+			TransactionIdIsInProgress(xid))
+			i++;				/* not visible to this statement */
+		else if (TransactionIdPrecedes(xid, RecentXmin) ||
+				 TransactionIdDidCommit(xid))
+			return true;
+		else
+			pending[i] = pending[--npending];	/* rolled back */
+	}
+	return false;
+}
+
+/*
+ * Is an index built from the given generation (cz_cache_build_begin) out
+ * of date: has a pattern change committed since?  Two atomic reads, and
+ * more only while a pattern commit is in flight; false without shared
+ * memory or before the first build.
  */
 bool
-cz_cache_generation_changed(uint64 generation)
+cz_cache_index_outdated(uint64 generation)
 {
-	return my_generation != NULL &&
-		pg_atomic_read_u64(&my_generation->generation) != generation;
+	if (my_generation == NULL)
+		return false;
+	if (pg_atomic_read_u64(&my_generation->generation) != generation)
+		return true;
+	if (likely(npending == 0) &&
+		(!inflight_tracked ||
+		 pg_atomic_read_u64(&my_generation->registrations) == index_registrations))
+		return false;
+	return inflight_outdated(generation);
+}
+
+/* Hidden test setting: sleep this long in a pattern commit, once visible. */
+int			cz_test_commit_delay_ms = 0;
+
+/* Take our xid out of the list; with bump, advance the generation too. */
+static void
+unlist_commit(CzDbGeneration *entry, bool bump)
+{
+	int			i;
+
+	SpinLockAcquire(&entry->mutex);
+	for (i = 0; i < entry->ncommitting; i++)
+		if (entry->committing[i] == listed_xid)
+		{
+			entry->committing[i] = entry->committing[--entry->ncommitting];
+			break;
+		}
+	if (bump)
+		pg_atomic_write_u64(&entry->generation,
+							pg_atomic_read_u64(&entry->generation) + 1);
+	SpinLockRelease(&entry->mutex);
+	listed_xid = InvalidTransactionId;
 }
 
 static void
 generation_xact_callback(XactEvent event, void *arg)
 {
+	CzDbGeneration *entry;
+
+	if (!pattern_change_pending || cz_shared == NULL || !OidIsValid(MyDatabaseId))
+	{
+		pattern_change_pending = false;
+		return;
+	}
 	switch (event)
 	{
+		case XACT_EVENT_PRE_COMMIT:
+			{
+				TransactionId xid = GetTopTransactionIdIfAny();
+
+				/* no xid: nothing was written, nothing to announce early */
+				if (!TransactionIdIsValid(xid))
+					break;
+				entry = generation_entry(MyDatabaseId);
+				SpinLockAcquire(&entry->mutex);
+				if (entry->ncommitting < CZ_MAX_COMMITTING)
+				{
+					entry->committing[entry->ncommitting++] = xid;
+					pg_atomic_write_u64(&entry->registrations,
+										pg_atomic_read_u64(&entry->registrations) + 1);
+					listed_xid = xid;
+				}
+				SpinLockRelease(&entry->mutex);
+				break;
+			}
 		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-			if (pattern_change_pending && cz_shared != NULL && OidIsValid(MyDatabaseId))
-				pg_atomic_fetch_add_u64(&generation_entry(MyDatabaseId)->generation, 1);
+			if (cz_test_commit_delay_ms > 0)
+				pg_usleep(cz_test_commit_delay_ms * 1000L);
+			unlist_commit(generation_entry(MyDatabaseId), true);
 			pattern_change_pending = false;
 			break;
 		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
+			if (TransactionIdIsValid(listed_xid))
+				unlist_commit(generation_entry(MyDatabaseId), false);
 			pattern_change_pending = false;
 			break;
 		default:

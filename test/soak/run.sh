@@ -5,7 +5,9 @@
 # deleting patterns and a 300k-row batch job runs.  Then it checks:
 #   - pgbench saw no errors and every committed insert is in the table;
 #   - every row's category equals what categorize() returns under the pattern
-#     set it was inserted with (replayed from numbered snapshots);
+#     set it was inserted with (replayed from numbered snapshots), or the
+#     set committed right after; none is categorized as under the set
+#     before only (a commit its statement saw, missed);
 #   - the batch job finished with every row done and none failed;
 #   - the statistics add up (calls = categorized + uncategorized + errors +
 #     timeouts + short-circuited; no errors, timeouts or short circuits).
@@ -67,7 +69,7 @@ IFS='|' read -r rows_total rows_done rows_failed < <(psql_ -At -c \
 IFS='|' read -r calls categorized uncategorized errors timeouts short < <(psql_ -At -c \
     "SELECT calls, categorized, uncategorized, errors, timeouts, short_circuited FROM categorize.stats")
 
-eval "$(psql_ -At -f "$root/test/soak/verify.sql" | sed -n 's/^\(rows_inserted\|consistent\|same_set\|set_before\|set_after\|pattern_sets_seen\|backlog_rows\|backlog_categorized\)=/\1=/p' | tr ' ' '\n')"
+eval "$(psql_ -At -f "$root/test/soak/verify.sql" | sed -n 's/^\(rows_inserted\|consistent\|same_set\|set_before\|set_after\|only_before\|pattern_sets_seen\|backlog_rows\|backlog_categorized\)=/\1=/p' | tr ' ' '\n')"
 
 status=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; status=1; fi; }
@@ -79,6 +81,8 @@ check "pgbench: no failed transactions" '[ "${failed:-0}" -eq 0 ]'
 check "every committed insert present ($rows_inserted rows)" '[ "$rows_inserted" -eq "$committed" ]'
 check "every row categorized as under its pattern set ($consistent/$rows_inserted; $same_set under the very set its statement saw, $set_before under the one before, $set_after the one after)" \
     '[ "$consistent" -eq "$rows_inserted" ]'
+check "no row missed a pattern commit its statement saw ($only_before rows only under the set before)" \
+    '[ "$only_before" -eq 0 ]'
 check "batch job done, every row done, none failed" \
     '[ "$state" = done ] && [ "$rows_done" -eq "$rows_total" ] && [ "$rows_total" -eq 300000 ] && [ "$rows_failed" -eq 0 ]'
 check "stats add up" '[ "$calls" -eq $((categorized + uncategorized + errors + timeouts + short)) ]'

@@ -3,8 +3,9 @@
 \set ON_ERROR_STOP 1
 \pset footer off
 -- the index follows committed pattern sets, so a row may have been
--- categorized under the set its statement saw or an adjacent one (a
--- commit racing with the statement start); never anything else
+-- categorized under the set its statement saw or the one after it (a
+-- commit between the statement's start and its call); never anything
+-- else, and never only under the one before
 CREATE TABLE soak.replay (id bigint, version bigint, category_id bigint);
 CREATE INDEX ON soak.expenses (pattern_version);
 DO $$
@@ -25,13 +26,15 @@ CREATE INDEX ON soak.replay (id);
 ANALYZE soak.replay;
 
 -- for each row, the replayed sets that give its category: its own, the one
--- before (a commit the statement saw, not yet announced to the backend) or
--- the one after (a commit between the statement's start and its call)
+-- before (a commit the statement saw that the backend's index missed: a
+-- failure when no other set explains the row) or the one after (a commit
+-- between the statement's start and its call)
 SELECT count(*) AS rows_inserted,
        count(*) FILTER (WHERE m.same) AS same_set,
        count(*) FILTER (WHERE m.any) AS consistent,
        count(*) FILTER (WHERE NOT m.same AND m.before) AS set_before,
        count(*) FILTER (WHERE NOT m.same AND m.after) AS set_after,
+       count(*) FILTER (WHERE m.before AND NOT m.same AND NOT m.after) AS only_before,
        count(DISTINCT pattern_version) AS pattern_sets_seen
   FROM soak.expenses e,
        LATERAL (SELECT coalesce(bool_or(r.version = e.pattern_version), false) AS same,
@@ -40,6 +43,6 @@ SELECT count(*) AS rows_inserted,
                        count(*) > 0 AS any
                   FROM soak.replay r
                  WHERE r.id = e.id AND r.category_id IS NOT DISTINCT FROM e.category_id) m \gset
-\echo rows_inserted=:rows_inserted consistent=:consistent same_set=:same_set set_before=:set_before set_after=:set_after pattern_sets_seen=:pattern_sets_seen
+\echo rows_inserted=:rows_inserted consistent=:consistent same_set=:same_set set_before=:set_before set_after=:set_after only_before=:only_before pattern_sets_seen=:pattern_sets_seen
 SELECT count(*) AS backlog_rows, count(category_id) AS backlog_categorized FROM soak.backlog \gset
 \echo backlog_rows=:backlog_rows backlog_categorized=:backlog_categorized
