@@ -113,12 +113,12 @@ trgm_hash(uint32 t)
  * merchant name, and the filter, a few bits per trigram in the table,
  * stays in cache where the table does not.
  */
-static inline bool
+static inline int
 trigram_maybe_known(const CzTrgmIndex *idx, uint32 h)
 {
 	uint32		bit = h >> idx->known_shift;
 
-	return (idx->known[bit / 64] >> (bit % 64)) & 1;
+	return (int) ((idx->known[bit / 64] >> (bit % 64)) & 1);
 }
 
 /* A hint to start loading a cache line that will be read soon. */
@@ -916,19 +916,16 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 	{
 		uint32		h = trgm_hash(query[i]);
 
-		if (!trigram_maybe_known(idx, h))
-			nzero++;
-		else
-		{
-			/* kept here until read: nlists <= the count of these */
-			lists[nlists].start = h;
-			lists[nlists].rank = query[i];
-			if (prefetch)
-				cz_prefetch(&idx->slots[h & idx->mask]);
-			nlists++;
-		}
+		/* kept (without a branch) if it may be known; read back below */
+		lists[nlists].start = h;
+		lists[nlists].rank = query[i];
+		nlists += trigram_maybe_known(idx, h);
 	}
+	nzero = nquery - nlists;
 	j = nlists;
+	if (prefetch)
+		for (i = 0; i < j; i++)
+			cz_prefetch(&idx->slots[lists[i].start & idx->mask]);
 	nlists = 0;
 	for (i = 0; i < j; i++)
 	{
