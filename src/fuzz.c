@@ -580,6 +580,29 @@ categorize_fuzz_engine(PG_FUNCTION_ARGS)
 			checks += 3;
 		}
 
+		/*
+		 * single-byte texts as they may come, not normalized: runs of
+		 * spaces, none at either end, empty
+		 */
+		{
+			static const char alphabet[] = "ab1 ";
+			int			slen = rng_below(&rng, 24);
+			char	   *text = palloc(slen + 1);
+			uint32	   *fast = palloc(sizeof(uint32) * CZ_TRGM_MAX(slen));
+			uint32	   *generic = palloc(sizeof(uint32) * CZ_TRGM_MAX(slen));
+			int			nf,
+						ng,
+						i;
+
+			for (i = 0; i < slen; i++)
+				text[i] = alphabet[rng_below(&rng, 4)];
+			nf = cz_trgm_extract_all(text, slen, fast);
+			ng = cz_trgm_extract_generic(text, slen, generic);
+			if (nf != ng || memcmp(fast, generic, sizeof(uint32) * nf) != 0)
+				FUZZ_FAIL("single-byte trigram extraction differs from the generic one");
+			checks++;
+		}
+
 		/* automaton against a naive search */
 		if (iter % 4 == 0)
 		{
