@@ -42,7 +42,9 @@
  *
  *	  Memory: 8.25 bytes per sparse state (and a few percent of cells left
  *	  empty), 8 more per sparse state that reports, 12 per key, and the
- *	  dense rows (1MB at most by default).
+ *	  dense rows (512kB at most by default: with more, the rows of the
+ *	  states a scan rarely reaches push the hot ones out of the cache;
+ *	  1MB scanned about 4% slower at 1k patterns).
  *
  *	  The automaton is immutable once built and lives in the memory
  *	  context given to cz_ac_build; it is backend-local and needs no locks.
@@ -60,7 +62,7 @@
 
 /* Dense transition rows take at most this much memory by default. */
 #ifndef CZ_AC_DENSE_BUDGET
-#define CZ_AC_DENSE_BUDGET	(1024 * 1024)
+#define CZ_AC_DENSE_BUDGET	(512 * 1024)
 #endif
 
 /* State value flag: keys end in this state. */
