@@ -360,10 +360,16 @@ inflight_outdated(uint64 generation)
 		{
 			int			j;
 
+			/* already judged: pending, or seen by the build */
 			for (j = 0; j < npending; j++)
 				if (pending[j] == list[i])
 					break;
 			if (j < npending)
+				continue;
+			for (j = 0; j < build_nlist; j++)
+				if (build_list[j] == list[i])
+					break;
+			if (j < build_nlist)
 				continue;
 			/* listed after the build began: its snapshot may not see it */
 			if (npending == CZ_MAX_COMMITTING)
