@@ -286,6 +286,25 @@ static TransactionId pending[CZ_MAX_COMMITTING];
 static int	npending = 0;
 
 /*
+ * Copy this database's list of commits in flight into list (room for
+ * CZ_MAX_COMMITTING), with the generation (returned) and the registration
+ * count (into index_registrations) read at the same moment.
+ */
+static uint64
+read_inflight(TransactionId *list, int *nlist)
+{
+	uint64		generation;
+
+	SpinLockAcquire(&my_generation->mutex);
+	generation = pg_atomic_read_u64(&my_generation->generation);
+	index_registrations = pg_atomic_read_u64(&my_generation->registrations);
+	*nlist = my_generation->ncommitting;
+	memcpy(list, my_generation->committing, sizeof(TransactionId) * *nlist);
+	SpinLockRelease(&my_generation->mutex);
+	return generation;
+}
+
+/*
  * Before an index build: the generation it will be built from (returned),
  * with the list of pattern commits in flight and the registration count
  * read at the same moment.  0 without shared memory.
@@ -293,8 +312,6 @@ static int	npending = 0;
 uint64
 cz_cache_build_begin(void)
 {
-	uint64		generation;
-
 	inflight_tracked = false;
 	npending = 0;
 	build_nlist = 0;
@@ -302,13 +319,7 @@ cz_cache_build_begin(void)
 		return 0;
 	if (my_generation == NULL)
 		my_generation = generation_entry(MyDatabaseId);
-	SpinLockAcquire(&my_generation->mutex);
-	generation = pg_atomic_read_u64(&my_generation->generation);
-	index_registrations = pg_atomic_read_u64(&my_generation->registrations);
-	build_nlist = my_generation->ncommitting;
-	memcpy(build_list, my_generation->committing, sizeof(TransactionId) * build_nlist);
-	SpinLockRelease(&my_generation->mutex);
-	return generation;
+	return read_inflight(build_list, &build_nlist);
 }
 
 /*
@@ -344,17 +355,9 @@ inflight_outdated(uint64 generation)
 	{
 		TransactionId list[CZ_MAX_COMMITTING];
 		int			nlist;
-		uint64		now;
-
-		SpinLockAcquire(&my_generation->mutex);
-		now = pg_atomic_read_u64(&my_generation->generation);
-		index_registrations = pg_atomic_read_u64(&my_generation->registrations);
-		nlist = my_generation->ncommitting;
-		memcpy(list, my_generation->committing, sizeof(TransactionId) * nlist);
-		SpinLockRelease(&my_generation->mutex);
 
 		/* one that has come and gone bumped the generation */
-		if (now != generation)
+		if (read_inflight(list, &nlist) != generation)
 			return true;
 		for (i = 0; i < nlist; i++)
 		{
