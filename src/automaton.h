@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * automaton.h
- *	  Aho-Corasick multi-pattern matcher over bytes.
+ *	  Aho-Corasick multi-pattern matcher over bytes (many whole-word keys
+ *	  go to a word index instead, behind the same interface).
  *
  *-------------------------------------------------------------------------
  */
@@ -18,12 +19,16 @@ typedef struct CzAutomaton CzAutomaton;
 extern CzAcBuilder *cz_ac_builder_create(MemoryContext cxt);
 extern int32 cz_ac_builder_add(CzAcBuilder *builder, const char *key, int len);
 extern CzAutomaton *cz_ac_build(CzAcBuilder *builder, MemoryContext cxt);
-/* The same with a given memory budget for the dense rows (for tests). */
+/*
+ * The same with a given memory budget for the dense rows, and the number
+ * of whole-word keys from which they go to the word index (for tests).
+ */
 extern CzAutomaton *cz_ac_build_with_budget(CzAcBuilder *builder, MemoryContext cxt,
-											Size dense_budget);
+											Size dense_budget, int32 word_index_min_keys);
 
 extern int32 cz_ac_key_count(const CzAutomaton *ac);
 extern int32 cz_ac_state_count(const CzAutomaton *ac);
+extern int32 cz_ac_word_key_count(const CzAutomaton *ac);
 extern int32 cz_ac_key_length(const CzAutomaton *ac, int32 key);
 
 /*

@@ -143,6 +143,55 @@ check_normalized(const char *out, int n, int len, int64 seed, int iter)
 }
 
 /* Naive count of occurrences of key in text (overlapping). */
+/*
+ * A whole-word key as the word index takes it: " w1 w2 ", one to maxwords
+ * words of one to three pieces; returns its length (at most 64).  Some
+ * come out in the other forms ("  w ", " w w", "w "), which the trie
+ * takes.
+ */
+static char fuzz_word_buf[64];
+
+static int
+random_words(FuzzRng *r, char *buf, int maxwords)
+{
+	static const char *const pieces[] = {
+		"a", "b", "ab", "ba", "\xc3\xa1", "1", "\xe6\x9d\xb1", "\xff", "."
+	};
+	int			nwords = 1 + rng_below(r, maxwords);
+	int			n = 0;
+	int			w;
+
+	buf[n++] = ' ';
+	for (w = 0; w < nwords; w++)
+	{
+		int			npieces = 1 + rng_below(r, 3);
+
+		if (w > 0)
+			buf[n++] = ' ';
+		while (npieces-- > 0)
+		{
+			const char *p = pieces[rng_below(r, lengthof(pieces))];
+			int			len = strlen(p);
+
+			memcpy(buf + n, p, len);
+			n += len;
+		}
+	}
+	buf[n++] = ' ';
+	switch (rng_below(r, 16))
+	{
+		case 0:					/* a run of two spaces */
+			memmove(buf + 1, buf, n++);
+			break;
+		case 1:					/* no trailing space */
+			n--;
+			break;
+		default:
+			break;
+	}
+	return n;
+}
+
 static int
 naive_count(const char *text, int tlen, const char *key, int klen)
 {
@@ -615,6 +664,7 @@ categorize_fuzz_engine(PG_FUNCTION_ARGS)
 			char	   *text;
 			int			k;
 			int			total;
+			int32		word_min;
 			bool		finished;
 
 			/* sometimes long enough for the 64kB ticks */
@@ -630,10 +680,21 @@ categorize_fuzz_engine(PG_FUNCTION_ARGS)
 			sc.key_id_of = palloc(sizeof(int) * nkeys);
 			for (k = 0; k < nkeys; k++)
 			{
-				int			klen = 1 + rng_below(&rng, many ? 12 : 6);
+				int			klen;
 
-				sc.keys[k] = palloc(klen + 1);
-				random_bytes(&rng, sc.keys[k], klen);
+				/* whole-word keys (" w w "), which the word index takes */
+				if (rng_below(&rng, 2) == 0)
+				{
+					klen = random_words(&rng, fuzz_word_buf, many ? 4 : 3);
+					sc.keys[k] = palloc(klen + 1);
+					memcpy(sc.keys[k], fuzz_word_buf, klen);
+				}
+				else
+				{
+					klen = 1 + rng_below(&rng, many ? 12 : 6);
+					sc.keys[k] = palloc(klen + 1);
+					random_bytes(&rng, sc.keys[k], klen);
+				}
 				/* keys never hold NUL (see automaton.h); texts may */
 				for (int j = 0; j < klen; j++)
 					if (sc.keys[k][j] == '\0')
@@ -641,20 +702,41 @@ categorize_fuzz_engine(PG_FUNCTION_ARGS)
 				sc.keys[k][klen] = '\0';
 				sc.key_id_of[k] = cz_ac_builder_add(b, sc.keys[k], klen);
 			}
-			/* a tiny budget leaves only the root (or a few states) dense */
+			/*
+			 * a tiny budget leaves only the root (or a few states) dense;
+			 * whole-word keys in the trie or in the word index
+			 */
+			word_min = rng_below(&rng, 2) == 0 ? 0 : PG_INT32_MAX;
 			switch (rng_below(&rng, 3))
 			{
 				case 0:
 					ac = cz_ac_build(b, cxt);
 					break;
 				case 1:
-					ac = cz_ac_build_with_budget(b, cxt, 0);
+					ac = cz_ac_build_with_budget(b, cxt, 0, word_min);
 					break;
 				default:
-					ac = cz_ac_build_with_budget(b, cxt, rng_below(&rng, 64 * 1024));
+					ac = cz_ac_build_with_budget(b, cxt, rng_below(&rng, 64 * 1024),
+												 word_min);
 					break;
 			}
-			random_bytes(&rng, text, tlen);
+			/* raw bytes, or words (the keys' own) between runs of spaces */
+			if (rng_below(&rng, 2) == 0)
+				random_bytes(&rng, text, tlen);
+			else
+			{
+				int			at = 0;
+
+				while (at < tlen)
+				{
+					int			n = random_words(&rng, fuzz_word_buf, 2);
+					int			from = rng_below(&rng, 4) == 0 ? 0 : 1;
+
+					n = Min(n - from, tlen - at);
+					memcpy(text + at, fuzz_word_buf + from, n);
+					at += n;
+				}
+			}
 			/* plant some keys in the text */
 			for (k = 0; k < nkeys && k < 50; k++)
 			{

@@ -1104,8 +1104,8 @@ Datum
 categorize_index_info(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[10];
-	bool		nulls[10] = {0};
+	Datum		values[11];
+	bool		nulls[11] = {0};
 	bool		rebuilt;
 	CzIndex    *index;
 	int32		on_dfa = 0;
@@ -1133,5 +1133,6 @@ categorize_index_info(PG_FUNCTION_ARGS)
 	}
 	values[8] = Int32GetDatum(on_dfa);
 	values[9] = Int32GetDatum(dfa_states);
+	values[10] = Int32GetDatum(cz_ac_word_key_count(index->automaton));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

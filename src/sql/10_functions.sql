@@ -73,6 +73,7 @@ CREATE FUNCTION categorize.index_info(OUT patterns_loaded int,
                                       OUT build_ms float8,
                                       OUT memory_bytes bigint,
                                       OUT regexes_on_dfa int,
-                                      OUT regex_dfa_states int)
+                                      OUT regex_dfa_states int,
+                                      OUT word_index_keys int)
     AS 'MODULE_PATHNAME', 'categorize_index_info'
     LANGUAGE C STABLE PARALLEL SAFE;
