@@ -158,10 +158,13 @@ random_words(FuzzRng *r, char *buf, int maxwords)
 		"a", "b", "ab", "ba", "\xc3\xa1", "1", "\xe6\x9d\xb1", "\xff", "."
 	};
 	int			nwords = 1 + rng_below(r, maxwords);
+	int			form = rng_below(r, 16);
 	int			n = 0;
 	int			w;
 
 	buf[n++] = ' ';
+	if (form == 0)				/* a run of two spaces */
+		buf[n++] = ' ';
 	for (w = 0; w < nwords; w++)
 	{
 		int			npieces = 1 + rng_below(r, 3);
@@ -177,18 +180,8 @@ random_words(FuzzRng *r, char *buf, int maxwords)
 			n += len;
 		}
 	}
-	buf[n++] = ' ';
-	switch (rng_below(r, 16))
-	{
-		case 0:					/* a run of two spaces */
-			memmove(buf + 1, buf, n++);
-			break;
-		case 1:					/* no trailing space */
-			n--;
-			break;
-		default:
-			break;
-	}
+	if (form != 1)				/* form 1: no trailing space */
+		buf[n++] = ' ';
 	return n;
 }
 
