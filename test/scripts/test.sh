@@ -8,10 +8,12 @@
 # PostgreSQL installation with the extension installed into it (PostgreSQL
 # finds share/ and lib/ relative to its binaries), so the checkout stays
 # clean and nothing system-wide is touched beyond the packages.
-# Then the soak test (test/soak/run.sh) and the regression suite once more
-# under valgrind (test/scripts/valgrind.sh).
+# Then the word index under AddressSanitizer (test/asan/run.sh), the soak
+# test (test/soak/run.sh) and the regression suite once more under valgrind
+# (test/scripts/valgrind.sh).
 # Extra arguments go to make installcheck (e.g. REGRESS=... PROVE_TESTS=...)
-# and skip those two stages (as do SKIP_SOAK=1 and SKIP_VALGRIND=1).
+# and skip those three stages (as do SKIP_ASAN=1, SKIP_SOAK=1 and
+# SKIP_VALGRIND=1).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bash "$root/test/scripts/deps.sh"
@@ -39,6 +41,13 @@ if [ $status -ne 0 ]; then
     for f in tmp_check/log/regress_log_*; do
         [ -f "$f" ] && { echo "=== $f (tail)"; tail -n 80 "$f"; }
     done
+fi
+
+# The word index outside the server under AddressSanitizer, against a naive
+# search (test/asan/run.sh; about 15 s).
+if [ $status -eq 0 ] && [ -z "${SKIP_ASAN:-}" ] && [ $# -eq 0 ]; then
+    echo "=== word index under AddressSanitizer"
+    bash "$root/test/asan/run.sh" || status=$?
 fi
 
 # The soak test: 32 clients through the trigger for 60 s while patterns

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The word index (src/word_index.c) outside the server, under
+# AddressSanitizer and UndefinedBehaviorSanitizer, against a naive search
+# (word_index_check.c).  Usage: test/asan/run.sh [SEED [ITERATIONS]]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+inc=$(pg_config --includedir-server)
+gcc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+    -fno-omit-frame-pointer -Wall -Werror -I"$inc" -I"$root/src" \
+    -o "$out/word_index_check" "$here/word_index_check.c" "$here/backend_shim.c" \
+    "$root/src/word_index.c"
+ASAN_OPTIONS=detect_leaks=0 "$out/word_index_check" "${1:-1}" "${2:-300}"
