@@ -1042,7 +1042,7 @@ cz_ac_scan(const CzAutomaton *ac, const char *text, int len,
 		if (i >= len)
 			return true;
 		/* a tick every 64kB lets the caller check interrupts and budget */
-		if (!hit(arg, -1, i))
+		if (!hit(arg, CZ_AC_TEXT_TICK, i))
 			return false;
 		tick += 0x10000;
 	}

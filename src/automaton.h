@@ -33,8 +33,14 @@ extern int32 cz_ac_key_length(const CzAutomaton *ac, int32 key);
 
 /*
  * Called for each occurrence of a key: end is the offset just past it;
- * and every 64kB of text with key -1.  Return false to stop the scan.
+ * every 64kB of text with key CZ_AC_TEXT_TICK (end: the offset reached);
+ * and every 65,536 steps of the word index's scan with CZ_AC_WORK_TICK
+ * (its work per byte of text grows with the words of the longest key).
+ * Ticks let the caller check interrupts and its time budget.  Return
+ * false to stop the scan.
  */
+#define CZ_AC_TEXT_TICK		(-1)
+#define CZ_AC_WORK_TICK		(-2)
 typedef bool (*CzAcHitFn) (void *arg, int32 key, int end);
 
 /* Returns false if the callback stopped the scan. */

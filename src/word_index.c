@@ -352,6 +352,7 @@ scan_padded(const CzWordIndex *wi, const unsigned char *t, int n, int to,
 {
 	int			max_inner = wi->max_inner;
 	int			p = next_space(t, 0);
+	uint32		steps = 0;
 
 	while (p < to)
 	{
@@ -379,6 +380,10 @@ scan_padded(const CzWordIndex *wi, const unsigned char *t, int n, int to,
 			}
 			if ((w & PREFIX_BITS(f)) != PREFIX_BITS(f))
 				break;
+			/* keys of many words: many steps a start, so tick on steps */
+			if (unlikely((++steps & 0xFFFF) == 0) &&
+				!hit(arg, CZ_AC_WORK_TICK, base + q + 1))
+				return false;
 			p = q;
 			q = next_space(t, q + 1);
 		}
