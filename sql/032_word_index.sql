@@ -56,10 +56,14 @@ INSERT INTO inputs VALUES
     (29, repeat('filler5 word ', 6000) || 'espresso', NULL),
     (30, 'ÉSPRESSO', 'Whole Foods Market Starbucks');
 
-CREATE TEMP TABLE answers_words AS
-SELECT i.n, x.rank, x.category, round(x.confidence::numeric, 4) AS confidence,
-       x.pattern_ids, x.method
-  FROM inputs i, categorize.explain(i.description, i.merchant) x;
+-- every input's explain() rows
+CREATE FUNCTION answers()
+RETURNS TABLE (n int, rank int, category text, confidence numeric, pattern_ids bigint[], method text)
+LANGUAGE sql AS $$
+    SELECT i.n, x.rank, x.category, round(x.confidence::numeric, 4), x.pattern_ids, x.method
+      FROM inputs i, categorize.explain(i.description, i.merchant) x
+$$;
+CREATE TEMP TABLE answers_words AS SELECT * FROM answers();
 
 -- the word index holds the whole-word keys (the description keys stay in the trie)
 SELECT word_index_keys, literal_keys FROM categorize.index_info();
@@ -76,11 +80,7 @@ SELECT word_index_keys FROM categorize.index_info();
 UPDATE categorize.patterns SET active = true WHERE id > 110000;
 DELETE FROM categorize.patterns WHERE id > 119000;
 SELECT word_index_keys FROM categorize.index_info();
-CREATE TEMP TABLE answers_trie AS
-SELECT i.n, x.rank, x.category, round(x.confidence::numeric, 4) AS confidence,
-       x.pattern_ids, x.method
-  FROM inputs i, categorize.explain(i.description, i.merchant) x
- WHERE i.n NOT IN (21, 22);
+CREATE TEMP TABLE answers_trie AS SELECT * FROM answers() WHERE n NOT IN (21, 22);
 SELECT count(*) AS answers,
        (SELECT count(*) FROM (SELECT * FROM answers_words WHERE n NOT IN (21, 22)
                               EXCEPT SELECT * FROM answers_trie) d) AS only_with_words,
@@ -88,4 +88,5 @@ SELECT count(*) AS answers,
                               EXCEPT SELECT * FROM answers_words) d) AS only_in_trie
   FROM answers_trie;
 
+DROP FUNCTION answers();
 TRUNCATE categorize.categories CASCADE;
