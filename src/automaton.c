@@ -290,10 +290,11 @@ cmp_keys(const void *pa, const void *pb, void *arg)
  * Returns the number of states and sets, per state: the first of its
  * children (st_child[s] .. st_child[s + 1] - 1, with st_child[nstates] =
  * nstates), the byte of the edge into it, and the key ending there (-1 if
- * none); used[] gets the bytes the keys use.
+ * none); used[] gets the bytes the keys use.  Keys whose left_out[] is set
+ * (those of the word index) get no states.
  */
 static int32
-builder_number_states(CzAcBuilder *b, const bool *in_trie, int32 **st_child_out,
+builder_number_states(CzAcBuilder *b, const bool *left_out, int32 **st_child_out,
 					  uint8 **st_byte_out, int32 **st_key_out, bool *used)
 {
 	KeyOrder	ko;
@@ -323,7 +324,7 @@ builder_number_states(CzAcBuilder *b, const bool *in_trie, int32 **st_child_out,
 		uint64		h = 0;
 		int			j;
 
-		if (!in_trie[k])
+		if (left_out[k])
 			continue;
 		for (j = 0; j < 8; j++)
 			h = (h << 8) | (j < b->key_len[k] ? key[j] : 0);
@@ -599,7 +600,6 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget,
 	uint32		nreporting;
 	bool		used[256];
 	bool	   *take_words;		/* key → a whole-word key, for the word index */
-	bool	   *in_trie;
 	int32		nwords;
 	int32		noutputs = 0;
 	uint32		placed = 0;
@@ -613,7 +613,6 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget,
 	 */
 	memset(used, 0, sizeof(used));
 	take_words = palloc_extended(sizeof(bool) * Max(b->nkeys, 1), MCXT_ALLOC_HUGE);
-	in_trie = palloc_extended(sizeof(bool) * Max(b->nkeys, 1), MCXT_ALLOC_HUGE);
 	nwords = 0;
 	for (s = 0; s < b->nkeys; s++)
 	{
@@ -622,17 +621,15 @@ cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget,
 	}
 	/* few of them: the trie holds them too, in memory a scan keeps cached */
 	if (nwords < word_index_min_keys)
-		memset(take_words, 0, sizeof(bool) * b->nkeys);
-	for (s = 0; s < b->nkeys; s++)
 	{
-		in_trie[s] = !take_words[s];
-		ac->trie_keys += in_trie[s];
+		memset(take_words, 0, sizeof(bool) * b->nkeys);
+		nwords = 0;
 	}
+	ac->trie_keys = b->nkeys - nwords;
 	ac->words = cz_word_index_build(cxt, b->nkeys, b->bytes, b->key_off, b->key_len,
 									take_words);
-	nstates = builder_number_states(b, in_trie, &st_child, &st_class, &st_key, used);
+	nstates = builder_number_states(b, take_words, &st_child, &st_class, &st_key, used);
 	pfree(take_words);
-	pfree(in_trie);
 
 	/* alphabet: the bytes used by some key; class 0 is "no key has it" */
 	ac->nclasses = 1;
