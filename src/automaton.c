@@ -917,9 +917,16 @@ cz_ac_key_length(const CzAutomaton *ac, int32 key)
 	return ac->key_len[key];
 }
 
-/* Report the keys of state value s (flag cleared); false if told to stop. */
+/*
+ * Report the keys of state value s (flag cleared); false if told to stop.
+ * *outputs counts the keys reported in this scan: keys that are suffixes
+ * of one another ("a", "aa", ... ) report a chain at every byte, so a
+ * stretch of text can report millions, and the caller gets a work tick
+ * every 65,536 of them.
+ */
 static pg_noinline bool
-report(const CzAutomaton *ac, uint32 s, int end, CzAcHitFn hit, void *arg)
+report(const CzAutomaton *ac, uint32 s, int end, CzAcHitFn hit, void *arg,
+	   uint32 *outputs)
 {
 	const AcOutput *first;
 	int32		o;
@@ -939,8 +946,13 @@ report(const CzAutomaton *ac, uint32 s, int end, CzAcHitFn hit, void *arg)
 	if (!hit(arg, first->key, end))
 		return false;
 	for (o = first->next; o >= 0; o = ac->outputs[o].next)
+	{
 		if (!hit(arg, ac->outputs[o].key, end))
 			return false;
+		if (unlikely((++*outputs & 0xFFFF) == 0) &&
+			!hit(arg, CZ_AC_WORK_TICK, end))
+			return false;
+	}
 	return true;
 }
 
@@ -957,6 +969,7 @@ cz_ac_scan(const CzAutomaton *ac, const char *text, int len,
 	uint32		s = 0;
 	int			i = 0;
 	int			tick = 0xFFFF;
+	uint32		outputs = 0;
 
 	if (ac->nkeys == 0)
 		return true;
@@ -1033,7 +1046,7 @@ cz_ac_scan(const CzAutomaton *ac, const char *text, int len,
 				}
 			}
 			s = v & CZ_AC_STATE_MASK;
-			if ((v & CZ_AC_OUT) && !report(ac, s, i, hit, arg))
+			if ((v & CZ_AC_OUT) && !report(ac, s, i, hit, arg, &outputs))
 				return false;
 		}
 		if (i >= len)

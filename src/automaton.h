@@ -34,8 +34,10 @@ extern int32 cz_ac_key_length(const CzAutomaton *ac, int32 key);
 /*
  * Called for each occurrence of a key: end is the offset just past it;
  * every 64kB of text with key CZ_AC_TEXT_TICK (end: the offset reached);
- * and every 65,536 steps of the word index's scan with CZ_AC_WORK_TICK
- * (its work per byte of text grows with the words of the longest key).
+ * and with CZ_AC_WORK_TICK every 65,536 steps of the word index's scan
+ * (its work per byte of text grows with the words of the longest key) and
+ * every 65,536 keys of the trie's output chains (keys that are suffixes
+ * of one another all end at the same byte).
  * Ticks let the caller check interrupts and its time budget.  Return
  * false to stop the scan.
  */

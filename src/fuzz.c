@@ -219,7 +219,7 @@ scan_hit(void *arg, int32 key, int end)
 	ScanCheck  *sc = (ScanCheck *) arg;
 
 	if (key == CZ_AC_WORK_TICK)
-		return true;			/* after many steps of the word index's scan */
+		return true;			/* after much work: word steps, output chains */
 	if (key < 0)
 	{
 		/* a tick before the byte at offset end, every 64kB */

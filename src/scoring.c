@@ -129,6 +129,7 @@ typedef struct MatchState
 	bool		filter_users;
 	bool		merchant_found; /* a merchant pattern matched literally */
 	int			nfuzzy;			/* hits in fuzzy_found */
+	uint32		list_visits;	/* patterns visited in keys' pattern lists */
 } MatchState;
 
 static bool
@@ -212,6 +213,19 @@ literal_pattern_hit(MatchState *st, int32 p, int kind, int32 key, int32 len, int
 	}
 }
 
+/* A tick: check for interrupts and the time budget; false when it is spent. */
+static bool
+match_tick(MatchState *st)
+{
+	CHECK_FOR_INTERRUPTS();
+	if (cz_deadline_passed())
+	{
+		st->timed_out = true;
+		return false;
+	}
+	return true;
+}
+
 /* Automaton callback: key ends at offset end of the scanned text. */
 static bool
 literal_hit(void *arg, int32 key, int end)
@@ -221,17 +235,9 @@ literal_hit(void *arg, int32 key, int end)
 	const CzKeyEntry *ke;
 	int32		i;
 
+	/* the automaton's ticks: every 64kB of text, and after much work */
 	if (key < 0)
-	{
-		/* periodic tick on long texts */
-		CHECK_FOR_INTERRUPTS();
-		if (cz_deadline_passed())
-		{
-			st->timed_out = true;
-			return false;
-		}
-		return true;
-	}
+		return match_tick(st);
 
 	/* the key's first pattern from its entry; any others from the lists */
 	ke = &ix->key_entry[key];
@@ -245,6 +251,13 @@ literal_hit(void *arg, int32 key, int end)
 		int32		p = ix->key_patterns[i];
 
 		literal_pattern_hit(st, p, ix->patterns[p].kind, key, cz_key_len(ke), end);
+
+		/*
+		 * Thousands of patterns may share a value, and a text may hold it
+		 * at every byte: tick every 65,536 patterns visited here too.
+		 */
+		if (unlikely((++st->list_visits & 0xFFFF) == 0) && !match_tick(st))
+			return false;
 	}
 	return true;
 }
