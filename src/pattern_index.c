@@ -573,6 +573,52 @@ cmp_int64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * The user a pattern is for: its own user_id, else its category's; NULL
+ * if every user may use it (see pattern_allowed() in scoring.c).
+ */
+static const char *
+pattern_owner(const CzIndex *index, int32 p)
+{
+	const CzPattern *pat = &index->patterns[p];
+
+	return pat->user_id ? pat->user_id :
+		index->categories[pat->category_index].user_id;
+}
+
+typedef struct OwnerSortArg
+{
+	const CzIndex *index;
+	const uint32 *owner_hash;	/* per pattern; 0 for shared ones */
+} OwnerSortArg;
+
+/* Key list order: shared first, then by (owner hash, owner), then pattern. */
+static int
+cmp_key_pattern(const void *a, const void *b, void *arg)
+{
+	const OwnerSortArg *sa = (const OwnerSortArg *) arg;
+	int32		pa = *(const int32 *) a;
+	int32		pb = *(const int32 *) b;
+	const char *oa = pattern_owner(sa->index, pa);
+	const char *ob = pattern_owner(sa->index, pb);
+
+	if ((oa != NULL) != (ob != NULL))
+		return (oa != NULL) ? 1 : -1;
+	if (oa != NULL)
+	{
+		uint32		ha = sa->owner_hash[pa];
+		uint32		hb = sa->owner_hash[pb];
+		int			c;
+
+		if (ha != hb)
+			return (ha > hb) ? 1 : -1;
+		c = strcmp(oa, ob);
+		if (c != 0)
+			return c;
+	}
+	return (pa > pb) - (pa < pb);
+}
+
 /* Category position by id (categories are sorted by id). */
 static int32
 find_category(CzIndex *index, int64 id)
@@ -622,6 +668,7 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 	bool	   *cat_active;
 	CzAcBuilder *ac;
 	int32	   *pattern_key;	/* pattern → automaton key, or -1 */
+	int32	   *key_doc;		/* automaton key → trigram document, or -1 */
 	uint32	  **doc_trgms;
 	int		   *doc_ntrgms;
 	int32		ndocs = 0;
@@ -692,8 +739,11 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 	pattern_key = MemoryContextAllocExtended(tmp, sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
 	doc_trgms = MemoryContextAllocExtended(tmp, sizeof(uint32 *) * Max(n, 1), MCXT_ALLOC_HUGE);
 	doc_ntrgms = MemoryContextAllocExtended(tmp, sizeof(int) * Max(n, 1), MCXT_ALLOC_HUGE);
-	index->trgm_doc_pattern = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(n, 1),
-														 MCXT_ALLOC_HUGE);
+	/* each pattern adds at most one key, so keys number at most n */
+	key_doc = MemoryContextAllocExtended(tmp, sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
+	memset(key_doc, -1, sizeof(int32) * Max(n, 1));
+	index->trgm_doc_key = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(n, 1),
+													 MCXT_ALLOC_HUGE);
 	booster_count = MemoryContextAllocZero(tmp, sizeof(int32) * Max(index->ncategories, 1));
 
 	old = MemoryContextSwitchTo(tmp);
@@ -764,13 +814,15 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 						pattern_key[p] = cz_ac_builder_add(ac, normbuf + 1, nlen - 2);
 					else
 						pattern_key[p] = cz_ac_builder_add(ac, normbuf, nlen);
-					if (kind == CZ_KIND_MERCHANT)
+					/* one document per distinct merchant value */
+					if (kind == CZ_KIND_MERCHANT && key_doc[pattern_key[p]] < 0)
 					{
 						uint32	   *t = palloc(sizeof(uint32) * CZ_TRGM_MAX(nlen));
 
 						doc_ntrgms[ndocs] = cz_trgm_extract(normbuf, nlen, t);
 						doc_trgms[ndocs] = t;
-						index->trgm_doc_pattern[ndocs] = p;
+						index->trgm_doc_key[ndocs] = pattern_key[p];
+						key_doc[pattern_key[p]] = ndocs;
 						ndocs++;
 					}
 					break;
@@ -847,6 +899,46 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 
 			if (k >= 0)
 				index->key_patterns[index->key_first[k] + fill[k]++] = p;
+		}
+	}
+
+	/* each key's list: shared patterns, then by owner (see CzKeyEntry) */
+	index->key_owned = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(nkeys, 1),
+												  MCXT_ALLOC_HUGE);
+	index->key_owner_hash = MemoryContextAllocExtended(cxt,
+													   sizeof(uint32) * Max(index->key_first[nkeys], 1),
+													   MCXT_ALLOC_HUGE);
+	{
+		uint32	   *owner_hash = palloc0(sizeof(uint32) * Max(index->npatterns, 1));
+		OwnerSortArg sort_arg = {index, owner_hash};
+
+		for (p = 0; p < index->npatterns; p++)
+		{
+			const char *owner = pattern_owner(index, p);
+
+			if (owner != NULL)
+				owner_hash[p] = cz_owner_hash(owner);
+		}
+		for (i = 0; i < (uint64) nkeys; i++)
+		{
+			int32		first = index->key_first[i];
+			int32		last = index->key_first[i + 1];
+			int32		j;
+
+			if ((i & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (index->has_user_patterns && last - first > 1)
+				qsort_arg(index->key_patterns + first, last - first, sizeof(int32),
+						  cmp_key_pattern, &sort_arg);
+			index->key_owned[i] = last;
+			for (j = first; j < last; j++)
+			{
+				int32		kp = index->key_patterns[j];
+
+				index->key_owner_hash[j] = owner_hash[kp];
+				if (index->key_owned[i] == last && pattern_owner(index, kp) != NULL)
+					index->key_owned[i] = j;
+			}
 		}
 	}
 	for (i = 0; i < (uint64) nkeys; i++)

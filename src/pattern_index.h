@@ -9,6 +9,7 @@
 #ifndef CZ_PATTERN_INDEX_H
 #define CZ_PATTERN_INDEX_H
 
+#include "common/hashfn.h"
 #include "regex/regex.h"
 
 #include "automaton.h"
@@ -78,9 +79,16 @@ typedef struct CzBooster
 
 /*
  * An automaton key as the scan's hit callback reads it: its first pattern
- * (the lowest number; -1 if none), that pattern's kind, the key's length
- * and whether more patterns share the key (then key_first/key_patterns
- * list them all), so a hit usually costs one read here.
+ * (-1 if none), that pattern's kind, the key's length and whether more
+ * patterns share the key (then key_first/key_patterns list them all), so
+ * a hit usually costs one read here.
+ *
+ * A key's list holds first the patterns every user may use (neither the
+ * pattern nor its category belongs to a user), then from key_owned[key]
+ * those of users, by (cz_owner_hash() of the owner, owner, pattern), the
+ * hash in key_owner_hash.  A call visits the shared run and the run of
+ * its expense's user, found by binary search: thousands of users each
+ * with their own pattern for one merchant cost a call only its user's.
  */
 typedef struct CzKeyEntry
 {
@@ -120,13 +128,18 @@ typedef struct CzIndex
 	CzAutomaton *automaton;
 	int32	   *key_first;		/* nkeys + 1, into key_patterns */
 	int32	   *key_patterns;
+	int32	   *key_owned;		/* nkeys: where the users' patterns start */
+	uint32	   *key_owner_hash; /* per key_patterns entry: its owner's hash */
 	struct CzKeyEntry *key_entry;	/* nkeys: what a hit needs, in one read */
 	int32		nliteral_keys;	/* keys of literal patterns (not only of
 								 * regex prefilters) */
 
-	/* fuzzy merchants: trigram document → pattern */
+	/*
+	 * fuzzy merchants: a trigram document per distinct merchant value,
+	 * → its automaton key, whose list holds the merchant patterns
+	 */
 	CzTrgmIndex *trigrams;
-	int32	   *trgm_doc_pattern;
+	int32	   *trgm_doc_key;
 	struct CzFuzzyCache *fuzzy_cache;	/* made on first use (scoring.c) */
 
 	/* regexes, compiled once */
@@ -166,5 +179,12 @@ typedef struct CzIndex
 	struct CzPatternHit *pattern_hit;	/* npatterns */
 	uint32	   *regex_stamp;	/* nregexes: match_stamp when its literal was seen */
 } CzIndex;
+
+/* The hash by which a key's list orders its users' patterns. */
+static inline uint32
+cz_owner_hash(const char *owner)
+{
+	return hash_bytes((const unsigned char *) owner, (int) strlen(owner));
+}
 
 #endif							/* CZ_PATTERN_INDEX_H */

@@ -130,6 +130,9 @@ typedef struct MatchState
 	bool		merchant_found; /* a merchant pattern matched literally */
 	int			nfuzzy;			/* hits in fuzzy_found */
 	uint32		list_visits;	/* patterns visited in keys' pattern lists */
+	bool		user_known;		/* user and user_hash are set */
+	const char *user;			/* the expense's user, or NULL */
+	uint32		user_hash;		/* cz_owner_hash(user) */
 } MatchState;
 
 static bool
@@ -226,6 +229,62 @@ match_tick(MatchState *st)
 	return true;
 }
 
+/*
+ * The runs of key's pattern list that the expense's user may use:
+ * [run[0], run[1]) shared, [run[2], run[3]) the user's own (see
+ * CzKeyEntry; a hash shared with another user only adds patterns that
+ * pattern_allowed() turns away).
+ */
+static void
+key_runs(MatchState *st, int32 key, int32 run[4])
+{
+	CzIndex    *ix = st->index;
+	int32		owned = ix->key_owned[key];
+	int32		last = ix->key_first[key + 1];
+
+	run[0] = ix->key_first[key];
+	run[1] = run[2] = run[3] = owned;
+	if (owned == last)
+		return;
+	if (!st->user_known)
+	{
+		st->user = cz_expense_user(st->expense);
+		st->user_hash = st->user ? cz_owner_hash(st->user) : 0;
+		st->user_known = true;
+	}
+	if (st->user != NULL)
+	{
+		const uint32 *hashes = ix->key_owner_hash;
+		uint32		h = st->user_hash;
+		int32		lo = owned,
+					hi = last;
+
+		while (lo < hi)
+		{
+			int32		mid = lo + (hi - lo) / 2;
+
+			if (hashes[mid] < h)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (hi = lo; hi < last && hashes[hi] == h; hi++)
+			;
+		run[2] = lo;
+		run[3] = hi;
+	}
+}
+
+/*
+ * Thousands of patterns may share a value, and a text may hold it at
+ * every byte: tick every 65,536 patterns visited in pattern lists too.
+ */
+static inline bool
+list_tick(MatchState *st)
+{
+	return likely((++st->list_visits & 0xFFFF) != 0) || match_tick(st);
+}
+
 /* Automaton callback: key ends at offset end of the scanned text. */
 static bool
 literal_hit(void *arg, int32 key, int end)
@@ -233,31 +292,34 @@ literal_hit(void *arg, int32 key, int end)
 	MatchState *st = (MatchState *) arg;
 	CzIndex    *ix = st->index;
 	const CzKeyEntry *ke;
-	int32		i;
+	int32		run[4];
+	int32		r,
+				i;
 
 	/* the automaton's ticks: every 64kB of text, and after much work */
 	if (key < 0)
 		return match_tick(st);
 
-	/* the key's first pattern from its entry; any others from the lists */
+	/* a key's only pattern from its entry; several from its list */
 	ke = &ix->key_entry[key];
 	if (ke->pattern < 0)
 		return true;
-	literal_pattern_hit(st, ke->pattern, cz_key_kind(ke), key, cz_key_len(ke), end);
 	if (likely(!cz_key_more(ke)))
-		return true;
-	for (i = ix->key_first[key] + 1; i < ix->key_first[key + 1]; i++)
 	{
-		int32		p = ix->key_patterns[i];
+		literal_pattern_hit(st, ke->pattern, cz_key_kind(ke), key, cz_key_len(ke), end);
+		return true;
+	}
+	key_runs(st, key, run);
+	for (r = 0; r < 4; r += 2)
+	{
+		for (i = run[r]; i < run[r + 1]; i++)
+		{
+			int32		p = ix->key_patterns[i];
 
-		literal_pattern_hit(st, p, ix->patterns[p].kind, key, cz_key_len(ke), end);
-
-		/*
-		 * Thousands of patterns may share a value, and a text may hold it
-		 * at every byte: tick every 65,536 patterns visited here too.
-		 */
-		if (unlikely((++st->list_visits & 0xFFFF) == 0) && !match_tick(st))
-			return false;
+			literal_pattern_hit(st, p, ix->patterns[p].kind, key, cz_key_len(ke), end);
+			if (!list_tick(st))
+				return false;
+		}
 	}
 	return true;
 }
@@ -275,16 +337,40 @@ fuzzy_collect(void *arg, int32 doc, float similarity)
 	return true;
 }
 
+/* A merchant value similar enough: its merchant patterns the user may use. */
 static bool
 fuzzy_hit(void *arg, int32 doc, float similarity)
 {
 	MatchState *st = (MatchState *) arg;
-	int32		p = st->index->trgm_doc_pattern[doc];
+	CzIndex    *ix = st->index;
+	int32		key = ix->trgm_doc_key[doc];
+	const CzKeyEntry *ke = &ix->key_entry[key];
 	float		t = (float) cz_fuzzy_threshold;
 	float		above = (t < 1.0f) ? (similarity - t) / (1.0f - t) : 1.0f;
+	float		strength = S_FUZZY_MIN + (S_FUZZY_MAX - S_FUZZY_MIN) * Max(0.0f, Min(above, 1.0f));
+	int32		run[4];
+	int32		r,
+				i;
 
-	note_hit(st, p, S_FUZZY_MIN + (S_FUZZY_MAX - S_FUZZY_MIN) * Max(0.0f, Min(above, 1.0f)),
-			 MB_MERCHANT_FUZZY);
+	if (likely(!cz_key_more(ke)))
+	{
+		note_hit(st, ke->pattern, strength, MB_MERCHANT_FUZZY);
+		return true;
+	}
+	/* the same value may be a keyword too */
+	key_runs(st, key, run);
+	for (r = 0; r < 4; r += 2)
+	{
+		for (i = run[r]; i < run[r + 1]; i++)
+		{
+			int32		p = ix->key_patterns[i];
+
+			if (ix->patterns[p].kind == CZ_KIND_MERCHANT)
+				note_hit(st, p, strength, MB_MERCHANT_FUZZY);
+			if (!list_tick(st))
+				return false;
+		}
+	}
 	return true;
 }
 
@@ -523,7 +609,8 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 				nfound = st.nfuzzy;
 			}
 			for (k = 0; k < nfound; k++)
-				fuzzy_hit(&st, found[k].doc, found[k].similarity);
+				if (!fuzzy_hit(&st, found[k].doc, found[k].similarity))
+					break;		/* timed out */
 		}
 	}
 

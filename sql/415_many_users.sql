@@ -1,0 +1,52 @@
+-- Many users, one value: thousands of users each with their own pattern
+-- for the same merchant.  A key's patterns are listed shared ones first,
+-- then by user, and a call visits the shared ones and its own user's; a
+-- fuzzy merchant document stands for a distinct value, not a pattern, so
+-- the candidate cap (categorize.fuzzy_max_candidates, 128) counts values
+-- and every user's own pattern is found through a typo too.
+TRUNCATE categorize.categories, categorize.feedback, categorize.learned_from CASCADE;
+SELECT setval('categorize.patterns_id_seq', 4500, false);
+
+INSERT INTO categorize.categories (id, name, user_id) VALUES
+    (451, 'Coffee', NULL), (452, 'Work meals', NULL), (453, 'Dana''s studio', 'dana');
+-- users u0 .. u2999 file "Qwerty Zapp Cafe" under Coffee, u1500 under
+-- Work meals (pattern ids 4500 + n)
+INSERT INTO categorize.patterns (category_id, kind, value, weight, user_id)
+    SELECT CASE WHEN u = 1500 THEN 452 ELSE 451 END, 'merchant', 'Qwerty Zapp Cafe', 3, 'u' || u
+    FROM generate_series(0, 2999) u;
+-- the same words as a shared keyword, too weak to decide alone (7500),
+-- and a merchant pattern of Dana's category, not of a user itself (7501)
+INSERT INTO categorize.patterns (category_id, kind, value, weight) VALUES
+    (452, 'keyword', 'qwerty zapp cafe', 1),
+    (453, 'merchant', 'QWERTY ZAPP CAFE', 4);
+
+-- one automaton key and one fuzzy document for all 3,002 patterns
+SELECT patterns_loaded, literal_keys, fuzzy_merchants FROM categorize.index_info();
+
+CREATE TABLE many_user_expenses (
+    id            int PRIMARY KEY,
+    user_id       text,
+    description   text,
+    merchant_name text
+);
+INSERT INTO many_user_expenses VALUES
+    (1, 'u0',     'card payment', 'Qwerty Zapp Cafe'),
+    (2, 'u1500',  'card payment', 'Qwerty Zapp Cafe'),
+    (3, 'u2999',  'card payment', 'Qwerty Zapp Cafe'),
+    (4, 'u2999',  'card payment', 'Qwerty Zap Cafe'),    -- typo: fuzzy
+    (5, 'u1500',  'card payment', 'Qwerty Zap Cafe'),
+    (6, 'u2998',  'card payment', 'Qwertyy Zapp Caffe'),
+    (7, 'dana',   'card payment', 'Qwerty Zapp Cafe'),
+    (8, 'dana',   'card payment', 'Qwerty Zap Cafe'),
+    (9, 'nobody', 'card payment', 'Qwerty Zapp Cafe'),  -- a user with no patterns
+    (10, NULL,    'card payment', 'Qwerty Zapp Cafe'),
+    (11, 'u3000', 'card payment', 'Qwerty Zap Cafe');
+
+SELECT e.id, e.user_id, categorize.categorize(e) FROM many_user_expenses e ORDER BY id;
+SELECT e.id, rank, category, pattern_ids, method
+  FROM many_user_expenses e, categorize.explain(e) ORDER BY e.id, rank;
+
+-- the same without the user column: shared patterns only
+SELECT categorize.categorize('card payment', 'Qwerty Zapp Cafe') IS NULL AS no_answer;
+
+DROP TABLE many_user_expenses;
