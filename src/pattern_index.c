@@ -203,12 +203,13 @@ typedef struct CondEntry
 
 /*
  * Give each booster the id of its distinct condition, and each category
- * with CZ_BOOSTER_MASK_MIN boosters or more, for each of its distinct
- * conditions, the bitmap of its boosters that have it and the product of
- * (1 - strength * confidence) over those that are not scoped to a user
- * (taken in booster order).  Scoring then tests each condition once, takes
- * a holding condition's product in one multiply, and visits boosters one
- * by one only to list them (explain, learn) or to check a user's scope.
+ * with CZ_BOOSTER_MASK_MIN shared boosters or more, for each distinct
+ * condition of those, the bitmap of its shared boosters that have it and
+ * their product of (1 - strength * confidence), taken in booster order.
+ * Scoring then tests each condition once, takes a holding condition's
+ * product in one multiply, and visits shared boosters one by one only to
+ * list them (explain, learn).  Users' boosters are tested one by one, only
+ * those of the call's user.
  */
 static void
 index_booster_conditions(CzIndex *index, MemoryContext cxt)
@@ -271,12 +272,12 @@ index_booster_conditions(CzIndex *index, MemoryContext cxt)
 		CzCategory *cat = &index->categories[c];
 
 		cat->ncond_entries = 0;
-		if (cat->nboosters < CZ_BOOSTER_MASK_MIN)
+		if (cat->nshared_boosters < CZ_BOOSTER_MASK_MIN)
 			continue;
-		cat->mask_words = (cat->nboosters + 63) / 64;
+		cat->mask_words = (cat->nshared_boosters + 63) / 64;
 		cat->first_cond_entry = nentries;
 		cat->first_mask = nmask;
-		for (b = 0; b < cat->nboosters; b++)
+		for (b = 0; b < cat->nshared_boosters; b++)
 		{
 			int32		cond = index->boosters[cat->first_booster + b].cond;
 
@@ -295,8 +296,6 @@ index_booster_conditions(CzIndex *index, MemoryContext cxt)
 														MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	index->cond_entry_keep = MemoryContextAllocExtended(cxt, sizeof(double) * Max(nentries, 1),
 														MCXT_ALLOC_HUGE);
-	index->cond_entry_flags = MemoryContextAllocExtended(cxt, sizeof(uint8) * Max(nentries, 1),
-														 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 
 	/* fill them in */
 	memset(entry_stamp, 0, sizeof(int32) * Max(index->nconds, 1));
@@ -307,7 +306,7 @@ index_booster_conditions(CzIndex *index, MemoryContext cxt)
 
 		if (cat->ncond_entries == 0)
 			continue;
-		for (b = 0; b < cat->nboosters; b++)
+		for (b = 0; b < cat->nshared_boosters; b++)
 		{
 			const CzBooster *booster = &index->boosters[cat->first_booster + b];
 			int32		cond = booster->cond;
@@ -326,14 +325,9 @@ index_booster_conditions(CzIndex *index, MemoryContext cxt)
 			mask = index->cond_entry_mask + cat->first_mask +
 				(int64) entry_of[cond] * cat->mask_words;
 			mask[b / 64] |= UINT64CONST(1) << (b % 64);
-			if (booster->scoped)
-				index->cond_entry_flags[entry] |= CZ_ENTRY_SCOPED;
-			else
-			{
-				index->cond_entry_keep[entry] *=
-					1.0 - (double) CZ_BOOSTER_STRENGTH * booster->confidence;
-				index->cond_entry_flags[entry] |= CZ_ENTRY_SHARED;
-			}
+			Assert(!booster->scoped);
+			index->cond_entry_keep[entry] *=
+				1.0 - (double) CZ_BOOSTER_STRENGTH * booster->confidence;
 		}
 		Assert(n == cat->ncond_entries);
 	}
@@ -592,13 +586,13 @@ typedef struct OwnerSortArg
 	const uint32 *owner_hash;	/* per pattern; 0 for shared ones */
 } OwnerSortArg;
 
-/* Key list order: shared first, then by (owner hash, owner), then pattern. */
+/*
+ * The order of a key's pattern list and of a category's boosters: shared
+ * first, then by (owner hash, owner), then by pattern.
+ */
 static int
-cmp_key_pattern(const void *a, const void *b, void *arg)
+cmp_owned_patterns(const OwnerSortArg *sa, int32 pa, int32 pb)
 {
-	const OwnerSortArg *sa = (const OwnerSortArg *) arg;
-	int32		pa = *(const int32 *) a;
-	int32		pb = *(const int32 *) b;
 	const char *oa = pattern_owner(sa->index, pa);
 	const char *ob = pattern_owner(sa->index, pb);
 
@@ -617,6 +611,21 @@ cmp_key_pattern(const void *a, const void *b, void *arg)
 			return c;
 	}
 	return (pa > pb) - (pa < pb);
+}
+
+static int
+cmp_key_pattern(const void *a, const void *b, void *arg)
+{
+	return cmp_owned_patterns((const OwnerSortArg *) arg,
+							  *(const int32 *) a, *(const int32 *) b);
+}
+
+static int
+cmp_booster(const void *a, const void *b, void *arg)
+{
+	return cmp_owned_patterns((const OwnerSortArg *) arg,
+							  ((const CzBooster *) a)->pattern,
+							  ((const CzBooster *) b)->pattern);
 }
 
 /* Category position by id (categories are sorted by id). */
@@ -669,6 +678,8 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 	CzAcBuilder *ac;
 	int32	   *pattern_key;	/* pattern → automaton key, or -1 */
 	int32	   *key_doc;		/* automaton key → trigram document, or -1 */
+	uint32	   *owner_hash;		/* pattern → cz_owner_hash() of its owner, or 0 */
+	OwnerSortArg sort_arg;
 	uint32	  **doc_trgms;
 	int		   *doc_ntrgms;
 	int32		ndocs = 0;
@@ -902,6 +913,18 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 		}
 	}
 
+	/* the hash of each pattern's owner, by which users' patterns are ordered */
+	owner_hash = palloc0(sizeof(uint32) * Max(index->npatterns, 1));
+	sort_arg.index = index;
+	sort_arg.owner_hash = owner_hash;
+	for (p = 0; p < index->npatterns; p++)
+	{
+		const char *owner = pattern_owner(index, p);
+
+		if (owner != NULL)
+			owner_hash[p] = cz_owner_hash(owner);
+	}
+
 	/* each key's list: shared patterns, then by owner (see CzKeyEntry) */
 	index->key_owned = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(nkeys, 1),
 												  MCXT_ALLOC_HUGE);
@@ -909,16 +932,6 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 													   sizeof(uint32) * Max(index->key_first[nkeys], 1),
 													   MCXT_ALLOC_HUGE);
 	{
-		uint32	   *owner_hash = palloc0(sizeof(uint32) * Max(index->npatterns, 1));
-		OwnerSortArg sort_arg = {index, owner_hash};
-
-		for (p = 0; p < index->npatterns; p++)
-		{
-			const char *owner = pattern_owner(index, p);
-
-			if (owner != NULL)
-				owner_hash[p] = cz_owner_hash(owner);
-		}
 		for (i = 0; i < (uint64) nkeys; i++)
 		{
 			int32		first = index->key_first[i];
@@ -1000,7 +1013,7 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 
 				b->pattern = p;
 				b->is_amount = (pat->kind == CZ_KIND_AMOUNT_RANGE);
-				b->scoped = (pat->user_id != NULL || c->user_id != NULL);
+				b->scoped = (pattern_owner(index, p) != NULL);
 				b->confidence = pat->confidence;
 				if (b->is_amount)
 				{
@@ -1009,6 +1022,27 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 				}
 				else
 					b->time = pat->u.time;
+			}
+		}
+
+		/* each category's: shared ones, then by owner (see CzCategory) */
+		index->booster_owner_hash = MemoryContextAllocExtended(cxt,
+															   sizeof(uint32) * Max(nboosters, 1),
+															   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		for (c = 0; c < index->ncategories; c++)
+		{
+			CzCategory *cat = &index->categories[c];
+			CzBooster  *first = &index->boosters[cat->first_booster];
+			int32		b;
+
+			if (index->has_user_patterns && cat->nboosters > 1)
+				qsort_arg(first, cat->nboosters, sizeof(CzBooster), cmp_booster, &sort_arg);
+			cat->nshared_boosters = cat->nboosters;
+			for (b = 0; b < cat->nboosters; b++)
+			{
+				index->booster_owner_hash[cat->first_booster + b] = owner_hash[first[b].pattern];
+				if (cat->nshared_boosters == cat->nboosters && first[b].scoped)
+					cat->nshared_boosters = b;
 			}
 		}
 	}

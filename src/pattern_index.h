@@ -73,9 +73,6 @@ typedef struct CzBooster
 /* A matched amount or time pattern adds strength 0.5 times its confidence. */
 #define CZ_BOOSTER_STRENGTH 0.5f
 
-/* CzIndex.cond_entry_flags: who the boosters of a condition entry are. */
-#define CZ_ENTRY_SHARED		0x01	/* some are not scoped to a user */
-#define CZ_ENTRY_SCOPED		0x02	/* some are */
 
 /*
  * An automaton key as the scan's hit callback reads it: its first pattern
@@ -106,9 +103,17 @@ typedef struct CzCategory
 	int64		id;
 	const char *name;
 	const char *user_id;		/* NULL: shared */
-	int32		first_booster;	/* into CzIndex.boosters */
+
+	/*
+	 * Its boosters in CzIndex.boosters: first the nshared_boosters every
+	 * user may use, in pattern order, then those of users by (owner hash,
+	 * owner, pattern), the hash in CzIndex.booster_owner_hash, so a call
+	 * tests only its own user's (found by binary search).
+	 */
+	int32		first_booster;
 	int32		nboosters;
-	/* with CZ_BOOSTER_MASK_MIN boosters or more (else ncond_entries 0): */
+	int32		nshared_boosters;
+	/* with CZ_BOOSTER_MASK_MIN shared boosters or more (else ncond_entries 0): */
 	int32		first_cond_entry;	/* into CzIndex.cond_entry_cond */
 	int32		ncond_entries;	/* its distinct conditions */
 	int32		mask_words;		/* (nboosters + 63) / 64 */
@@ -153,13 +158,14 @@ typedef struct CzIndex
 	/* amount_range and time patterns, grouped by category */
 	int32		nboosters;
 	CzBooster  *boosters;
+	uint32	   *booster_owner_hash; /* per booster: its owner's hash, or 0 */
 
 	/*
 	 * Their distinct conditions (amount range or time window), each tested
-	 * at most once a call; per category with many boosters, each distinct
-	 * condition's bitmap of the category's boosters that have it, and the
-	 * product of (1 - strength * confidence) over those of them that are
-	 * not scoped to a user, so a condition that holds is one multiply.
+	 * at most once a call; per category with many shared boosters, each
+	 * distinct condition's bitmap of the category's shared boosters that
+	 * have it, and their product of (1 - strength * confidence), so a
+	 * condition that holds is one multiply.
 	 */
 	int32		nconds;
 	CzBooster  *conds;
@@ -168,7 +174,6 @@ typedef struct CzIndex
 	int32	   *cond_entry_cond;	/* into conds */
 	uint64	   *cond_entry_mask;	/* mask_words per entry */
 	double	   *cond_entry_keep;	/* per entry: over its shared boosters */
-	uint8	   *cond_entry_flags;	/* per entry: CZ_ENTRY_* */
 
 	bool		has_user_patterns;
 	int32		patterns_skipped;

@@ -230,21 +230,20 @@ match_tick(MatchState *st)
 }
 
 /*
- * The runs of key's pattern list that the expense's user may use:
- * [run[0], run[1]) shared, [run[2], run[3]) the user's own (see
- * CzKeyEntry; a hash shared with another user only adds patterns that
- * pattern_allowed() turns away).
+ * [*from, *to): the run of the expense's user among entries [lo, hi) that
+ * belong to users, ordered by their owner's hash (hashes[i] for entry i);
+ * empty without a user.  A hash shared with another user only adds
+ * entries that pattern_allowed() turns away.
  */
 static void
-key_runs(MatchState *st, int32 key, int32 run[4])
+user_run(MatchState *st, const uint32 *hashes, int32 lo, int32 hi,
+		 int32 *from, int32 *to)
 {
-	CzIndex    *ix = st->index;
-	int32		owned = ix->key_owned[key];
-	int32		last = ix->key_first[key + 1];
+	int32		end = hi;
+	uint32		h;
 
-	run[0] = ix->key_first[key];
-	run[1] = run[2] = run[3] = owned;
-	if (owned == last)
+	*from = *to = lo;
+	if (lo == hi)
 		return;
 	if (!st->user_known)
 	{
@@ -252,27 +251,38 @@ key_runs(MatchState *st, int32 key, int32 run[4])
 		st->user_hash = st->user ? cz_owner_hash(st->user) : 0;
 		st->user_known = true;
 	}
-	if (st->user != NULL)
+	if (st->user == NULL)
+		return;
+	h = st->user_hash;
+	while (lo < hi)
 	{
-		const uint32 *hashes = ix->key_owner_hash;
-		uint32		h = st->user_hash;
-		int32		lo = owned,
-					hi = last;
+		int32		mid = lo + (hi - lo) / 2;
 
-		while (lo < hi)
-		{
-			int32		mid = lo + (hi - lo) / 2;
-
-			if (hashes[mid] < h)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (hi = lo; hi < last && hashes[hi] == h; hi++)
-			;
-		run[2] = lo;
-		run[3] = hi;
+		if (hashes[mid] < h)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	for (hi = lo; hi < end && hashes[hi] == h; hi++)
+		;
+	*from = lo;
+	*to = hi;
+}
+
+/*
+ * The runs of key's pattern list that the expense's user may use:
+ * [run[0], run[1]) shared, [run[2], run[3]) the user's own (see
+ * CzKeyEntry).
+ */
+static void
+key_runs(MatchState *st, int32 key, int32 run[4])
+{
+	CzIndex    *ix = st->index;
+	int32		owned = ix->key_owned[key];
+
+	run[0] = ix->key_first[key];
+	run[1] = owned;
+	user_run(st, ix->key_owner_hash, owned, ix->key_first[key + 1], &run[2], &run[3]);
 }
 
 /*
@@ -678,11 +688,10 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 		if (category->ncond_entries > 0)
 		{
 			/*
-			 * Many boosters: a condition that holds brings its shared
-			 * boosters' product at once; its boosters are visited, through
-			 * the OR of the masks, only to list them or when some belong
-			 * to a user.  Both ways multiply the same factors in the same
-			 * order, so explain() shows what categorize() computes.
+			 * Many shared boosters: a condition that holds brings their
+			 * product at once; they are visited, through the OR of the
+			 * masks, only to list them.  categorize() and explain()
+			 * multiply the same factors in the same order.
 			 */
 			int			words = category->mask_words;
 			bool		visit = false;
@@ -693,7 +702,6 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 			{
 				int32		entry = category->first_cond_entry + k;
 				int32		cond = ix->cond_entry_cond[entry];
-				uint8		flags = ix->cond_entry_flags[entry];
 
 				if (ix->cond_stamp[cond] != ix->match_stamp)
 				{
@@ -702,13 +710,10 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 				}
 				if (!ix->cond_holds[cond])
 					continue;
-				if (flags & CZ_ENTRY_SHARED)
-				{
-					keep *= ix->cond_entry_keep[entry];
-					c->methods |= ix->conds[cond].is_amount ?
-						CZ_M_AMOUNT_RANGE : CZ_M_TIME;
-				}
-				if (with_evidence || (flags & CZ_ENTRY_SCOPED))
+				keep *= ix->cond_entry_keep[entry];
+				c->methods |= ix->conds[cond].is_amount ?
+					CZ_M_AMOUNT_RANGE : CZ_M_TIME;
+				if (with_evidence)
 				{
 					const uint64 *mask = ix->cond_entry_mask + category->first_mask +
 						(int64) k * words;
@@ -730,27 +735,36 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 
 				while (bits != 0)
 				{
-					const CzBooster *booster;
-
 					b = w * 64 + pg_rightmost_one_pos64(bits);
 					bits &= bits - 1;
-					booster = &ix->boosters[category->first_booster + b];
-					if (booster->scoped)
-						add_booster(&st, ix, c, booster, &keep, &npats, with_evidence);
-					else if (with_evidence)
-					{
-						/* counted in its condition's product */
-						cand_patterns[npats++] = booster->pattern;
-						c->npatterns++;
-					}
+					/* counted in its condition's product */
+					cand_patterns[npats++] = ix->boosters[category->first_booster + b].pattern;
+					c->npatterns++;
 				}
 			}
 		}
 		else
 		{
-			for (b = 0; b < category->nboosters; b++)
+			for (b = 0; b < category->nshared_boosters; b++)
 			{
 				const CzBooster *booster = &ix->boosters[category->first_booster + b];
+
+				if (booster_matches(e, &booster_in, booster))
+					add_booster(&st, ix, c, booster, &keep, &npats, with_evidence);
+			}
+		}
+		if (category->nshared_boosters < category->nboosters)
+		{
+			/* users' boosters: only this expense's user's */
+			int32		from,
+						to;
+
+			user_run(&st, ix->booster_owner_hash,
+					 category->first_booster + category->nshared_boosters,
+					 category->first_booster + category->nboosters, &from, &to);
+			for (b = from; b < to; b++)
+			{
+				const CzBooster *booster = &ix->boosters[b];
 
 				if (booster_matches(e, &booster_in, booster))
 					add_booster(&st, ix, c, booster, &keep, &npats, with_evidence);

@@ -3,8 +3,8 @@
 # patterns, 200k expenses of 10,000 users mentioning 50 sample merchants
 # (one row in ten with a typo, so fuzzy matching runs), and then U users
 # each with their own merchant pattern for 5 of those merchants (what
-# learn() makes when users correct the same merchants), for U = 0, 1,000
-# and 10,000.  Prints, per U, the median wall time of SELECT
+# learn() makes when users correct the same merchants) and an amount range
+# of their own on the categories of those 5, for U = 0, 1,000 and 10,000.  Prints, per U, the median wall time of SELECT
 # count(categorize.categorize(e)) over the 200k rows, rows/s and the
 # rows categorized.
 #   bash test/bench/many_users.sh [RUNS]
@@ -58,7 +58,13 @@ for users in 0 1000 10000; do
           -c "INSERT INTO categorize.patterns (category_id, kind, value, weight, user_id)
               SELECT (SELECT category_id FROM categorize.patterns p WHERE p.value = m.value
                       AND p.user_id IS NULL LIMIT 1) % 5 + 1, 'merchant', m.value, 3, 'u' || u
-              FROM generate_series(0, $users - 1) u, merchants m WHERE m.i < 5" >/dev/null
+              FROM generate_series(0, $users - 1) u, merchants m WHERE m.i < 5" \
+          -c "INSERT INTO categorize.patterns (category_id, kind, value, user_id)
+              SELECT DISTINCT p.category_id, 'amount_range',
+                     (u % 100) || '.00-' || (u % 100 + 20) || '.00', 'u' || u
+              FROM generate_series(0, $users - 1) u, merchants m
+              JOIN categorize.patterns p ON p.value = m.value AND p.user_id IS NULL
+              WHERE m.i < 5" >/dev/null
     out=$(psql_ -At <<EOSQL
 SELECT count(*) FROM categorize.patterns;
 SELECT count(categorize.categorize(e)) FROM expenses e;
