@@ -83,4 +83,25 @@ SELECT e.id, categorize.categorize(e),
        (SELECT category_id FROM categorize.explain(e) WHERE rank = 1 AND confidence >= 0.5)
   FROM booster_expenses e ORDER BY e.id;
 
-DROP TABLE many_user_expenses, booster_expenses;
+-- Users' regexes: shared ones are tried, then only the call's user's.
+-- 3,000 users each with a regex for their own card's statement line
+-- (10522 + n), one of them (u7) under Work meals, and a shared one.
+INSERT INTO categorize.patterns (category_id, kind, value, weight, user_id)
+    SELECT CASE WHEN u = 7 THEN 452 ELSE 451 END, 'regex',
+           '^card x' || lpad(u::text, 4, '0') || ' ', 3, 'u' || u
+    FROM generate_series(0, 2999) u;
+INSERT INTO categorize.patterns (category_id, kind, value, weight) VALUES
+    (451, 'regex', 'zapp cafe$', 1);                             -- 13522
+CREATE TABLE regex_expenses (id int PRIMARY KEY, user_id text, description text);
+INSERT INTO regex_expenses VALUES
+    (1, 'u5',   'CARD X0005 ACME STORE'),     -- u5's own regex
+    (2, 'u6',   'CARD X0005 ACME STORE'),     -- u5's, not u6's
+    (3, 'u7',   'CARD X0007 ACME STORE'),
+    (4, 'u2999', 'CARD X2999 ACME STORE'),
+    (5, NULL,   'CARD X0005 ACME STORE'),
+    (6, 'u5',   'CARD X0005 QWERTY ZAPP CAFE');
+SELECT e.id, e.user_id, categorize.categorize(e), x.category, x.pattern_ids, x.method
+  FROM regex_expenses e LEFT JOIN LATERAL categorize.explain(e) x ON x.rank = 1
+ ORDER BY e.id;
+
+DROP TABLE many_user_expenses, booster_expenses, regex_expenses;

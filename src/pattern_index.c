@@ -620,6 +620,22 @@ cmp_key_pattern(const void *a, const void *b, void *arg)
 							  *(const int32 *) a, *(const int32 *) b);
 }
 
+typedef struct RegexSortArg
+{
+	OwnerSortArg owners;
+	const int32 *regex_pattern;
+} RegexSortArg;
+
+static int
+cmp_regex(const void *a, const void *b, void *arg)
+{
+	const RegexSortArg *sa = (const RegexSortArg *) arg;
+
+	return cmp_owned_patterns(&sa->owners,
+							  sa->regex_pattern[*(const int32 *) a],
+							  sa->regex_pattern[*(const int32 *) b]);
+}
+
 static int
 cmp_booster(const void *a, const void *b, void *arg)
 {
@@ -923,6 +939,30 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 
 		if (owner != NULL)
 			owner_hash[p] = cz_owner_hash(owner);
+	}
+
+	/* regexes: shared ones first, then by owner */
+	index->regex_order = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(index->nregexes, 1),
+													MCXT_ALLOC_HUGE);
+	index->regex_owner_hash = MemoryContextAllocExtended(cxt,
+														 sizeof(uint32) * Max(index->nregexes, 1),
+														 MCXT_ALLOC_HUGE);
+	for (i = 0; i < (uint64) index->nregexes; i++)
+		index->regex_order[i] = (int32) i;
+	if (index->has_user_patterns && index->nregexes > 1)
+	{
+		RegexSortArg regex_sort = {sort_arg, index->regex_pattern};
+
+		qsort_arg(index->regex_order, index->nregexes, sizeof(int32), cmp_regex, &regex_sort);
+	}
+	index->nshared_regexes = index->nregexes;
+	for (i = 0; i < (uint64) index->nregexes; i++)
+	{
+		int32		rp = index->regex_pattern[index->regex_order[i]];
+
+		index->regex_owner_hash[i] = owner_hash[rp];
+		if (index->nshared_regexes == index->nregexes && pattern_owner(index, rp) != NULL)
+			index->nshared_regexes = (int32) i;
 	}
 
 	/* each key's list: shared patterns, then by owner (see CzKeyEntry) */

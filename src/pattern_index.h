@@ -154,6 +154,10 @@ typedef struct CzIndex
 	struct CzRegexDfaBudget *regex_dfa_budget;	/* shared by them */
 	int32	   *regex_pattern;
 	bool	   *regex_prefiltered;	/* runs only if its literal was seen */
+	/* the order a call tries them: shared, then users' by (owner hash, owner) */
+	int32	   *regex_order;
+	int32		nshared_regexes;
+	uint32	   *regex_owner_hash;	/* per regex_order entry */
 
 	/* amount_range and time patterns, grouped by category */
 	int32		nboosters;

@@ -624,21 +624,36 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 		}
 	}
 
-	/* 3. regexes */
-	for (i = 0; i < ix->nregexes && !st.timed_out; i++)
+	/* 3. regexes: the shared ones, then the user's own */
 	{
-		int32		p = ix->regex_pattern[i];
+		int32		run[4];
+		int32		r,
+					k,
+					visited = 0;
 
-		if ((i & 15) == 15 && cz_deadline_passed())
+		run[0] = 0;
+		run[1] = ix->nshared_regexes;
+		user_run(&st, ix->regex_owner_hash, ix->nshared_regexes, ix->nregexes,
+				 &run[2], &run[3]);
+		for (r = 0; r < 4 && !st.timed_out; r += 2)
 		{
-			st.timed_out = true;
-			break;
+			for (k = run[r]; k < run[r + 1]; k++)
+			{
+				int32		re = ix->regex_order[k];
+				int32		p = ix->regex_pattern[re];
+
+				if ((++visited & 15) == 0 && cz_deadline_passed())
+				{
+					st.timed_out = true;
+					break;
+				}
+				if (ix->regex_prefiltered[re] && ix->regex_stamp[re] != ix->match_stamp)
+					continue;	/* its required literal is in neither text */
+				if (index_regex_matches(ix, re, e->description, e->description_len) ||
+					index_regex_matches(ix, re, e->merchant, e->merchant_len))
+					note_hit(&st, p, S_REGEX, MB_REGEX);
+			}
 		}
-		if (ix->regex_prefiltered[i] && ix->regex_stamp[i] != ix->match_stamp)
-			continue;			/* its required literal is in neither text */
-		if (index_regex_matches(ix, i, e->description, e->description_len) ||
-			index_regex_matches(ix, i, e->merchant, e->merchant_len))
-			note_hit(&st, p, S_REGEX, MB_REGEX);
 	}
 
 	/* the caller checks the clock at the end of the call */

@@ -3,8 +3,9 @@
 # patterns, 200k expenses of 10,000 users mentioning 50 sample merchants
 # (one row in ten with a typo, so fuzzy matching runs), and then U users
 # each with their own merchant pattern for 5 of those merchants (what
-# learn() makes when users correct the same merchants) and an amount range
-# of their own on the categories of those 5, for U = 0, 1,000 and 10,000.  Prints, per U, the median wall time of SELECT
+# learn() makes when users correct the same merchants), an amount range of
+# their own on the categories of those 5 and a regex of their own for one
+# of them, for U = 0, 1,000 and 10,000.  Prints, per U, the median wall time of SELECT
 # count(categorize.categorize(e)) over the 200k rows, rows/s and the
 # rows categorized.
 #   bash test/bench/many_users.sh [RUNS]
@@ -64,7 +65,10 @@ for users in 0 1000 10000; do
                      (u % 100) || '.00-' || (u % 100 + 20) || '.00', 'u' || u
               FROM generate_series(0, $users - 1) u, merchants m
               JOIN categorize.patterns p ON p.value = m.value AND p.user_id IS NULL
-              WHERE m.i < 5" >/dev/null
+              WHERE m.i < 5" \
+          -c "INSERT INTO categorize.patterns (category_id, kind, value, weight, user_id)
+              SELECT (u % 5) + 1, 'regex', '^card ' || lower(m.value) || ' #[0-9]+\$', 2, 'u' || u
+              FROM generate_series(0, $users - 1) u, merchants m WHERE m.i = 0" >/dev/null
     out=$(psql_ -At <<EOSQL
 SELECT count(*) FROM categorize.patterns;
 SELECT count(categorize.categorize(e)) FROM expenses e;
