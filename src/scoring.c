@@ -532,6 +532,30 @@ add_booster(MatchState *st, CzIndex *ix, CzCandidate *c, const CzBooster *b,
 	}
 }
 
+/* Regexes regex_order[from, to) on the expense's texts. */
+static pg_attribute_always_inline void
+try_regexes(MatchState *st, CzExpense *e, int32 from, int32 to, int32 *visited)
+{
+	CzIndex    *ix = st->index;
+	int32		k;
+
+	for (k = from; k < to; k++)
+	{
+		int32		re = ix->regex_order[k];
+
+		if ((++*visited & 15) == 0 && cz_deadline_passed())
+		{
+			st->timed_out = true;
+			return;
+		}
+		if (ix->regex_prefiltered[re] && ix->regex_stamp[re] != ix->match_stamp)
+			continue;			/* its required literal is in neither text */
+		if (index_regex_matches(ix, re, e->description, e->description_len) ||
+			index_regex_matches(ix, re, e->merchant, e->merchant_len))
+			note_hit(st, ix->regex_pattern[re], S_REGEX, MB_REGEX);
+	}
+}
+
 void
 cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 		 bool with_evidence)
@@ -625,34 +649,19 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 	}
 
 	/* 3. regexes: the shared ones, then the user's own */
+	if (ix->nregexes > 0)
 	{
-		int32		run[4];
-		int32		r,
-					k,
-					visited = 0;
+		int32		visited = 0;
 
-		run[0] = 0;
-		run[1] = ix->nshared_regexes;
-		user_run(&st, ix->regex_owner_hash, ix->nshared_regexes, ix->nregexes,
-				 &run[2], &run[3]);
-		for (r = 0; r < 4 && !st.timed_out; r += 2)
+		try_regexes(&st, e, 0, ix->nshared_regexes, &visited);
+		if (ix->nshared_regexes < ix->nregexes && !st.timed_out)
 		{
-			for (k = run[r]; k < run[r + 1]; k++)
-			{
-				int32		re = ix->regex_order[k];
-				int32		p = ix->regex_pattern[re];
+			int32		from,
+						to;
 
-				if ((++visited & 15) == 0 && cz_deadline_passed())
-				{
-					st.timed_out = true;
-					break;
-				}
-				if (ix->regex_prefiltered[re] && ix->regex_stamp[re] != ix->match_stamp)
-					continue;	/* its required literal is in neither text */
-				if (index_regex_matches(ix, re, e->description, e->description_len) ||
-					index_regex_matches(ix, re, e->merchant, e->merchant_len))
-					note_hit(&st, p, S_REGEX, MB_REGEX);
-			}
+			user_run(&st, ix->regex_owner_hash, ix->nshared_regexes, ix->nregexes,
+					 &from, &to);
+			try_regexes(&st, e, from, to, &visited);
 		}
 	}
 
