@@ -17,23 +17,13 @@ port=${BENCH_PORT:-54392}
 
 scratch=$(mktemp -d /tmp/categorize-bench.XXXXXX)
 source "$root/test/scripts/private-install.sh"
-private_install "$root" "$scratch"
-data="$scratch/data"
 pg() { runuser -u postgres -- "$PGBIN/$@"; }
 psql_() { pg psql -X -q -h "$scratch" -p "$port" -d postgres -v ON_ERROR_STOP=1 "$@"; }
-cleanup() { pg pg_ctl -D "$data" stop -m fast >/dev/null 2>&1 || true; rm -rf "$scratch"; }
+cleanup() { pg pg_ctl -D "$scratch/data" stop -m fast >/dev/null 2>&1 || true; rm -rf "$scratch"; }
 trap cleanup EXIT
-
-pg initdb -D "$data" >/dev/null
-cat >> "$data/postgresql.conf" <<EOC
-port = $port
-unix_socket_directories = '$scratch'
-shared_preload_libraries = 'categorize'
-max_parallel_workers_per_gather = 0
-jit = off
-shared_buffers = 256MB
-EOC
-pg pg_ctl -D "$data" -l "$scratch/log" -w start >/dev/null
+private_install "$root" "$scratch"
+start_cluster "$scratch/data" "$scratch" "$port" \
+    "max_parallel_workers_per_gather = 0" "jit = off" "shared_buffers = 256MB"
 
 psql_ >/dev/null <<'EOSQL'
 CREATE EXTENSION categorize;
