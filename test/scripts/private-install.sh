@@ -1,6 +1,7 @@
 # Sourced.  private_install ROOT SCRATCH: copies the tree to SCRATCH/src,
-# builds it as postgres, and makes SCRATCH/pg a copy of the PostgreSQL 15
-# installation with the extension installed into it.  Sets PGBIN.
+# builds it as postgres (with CZ_CPPFLAGS added to the preprocessor flags,
+# if set), and makes SCRATCH/pg a copy of the PostgreSQL 15 installation
+# with the extension installed into it.  Sets PGBIN.
 private_install() {
     local root=$1 scratch=$2
     mkdir -p "$scratch/src" "$scratch/pg/usr/lib/postgresql" "$scratch/pg/usr/share/postgresql"
@@ -11,7 +12,8 @@ private_install() {
     cp -a /usr/share/postgresql/15 "$scratch/pg/usr/share/postgresql/"
     chown -R postgres "$scratch"
     chmod 755 "$scratch"
-    runuser -u postgres -- make -s -C "$scratch/src" -j2 >/dev/null
+    runuser -u postgres -- make -s -C "$scratch/src" -j2 \
+        ${CZ_CPPFLAGS:+"PG_CPPFLAGS=-Isrc $CZ_CPPFLAGS"} >/dev/null
     runuser -u postgres -- make -s -C "$scratch/src" install DESTDIR="$scratch/pg" >/dev/null
     PGBIN="$scratch/pg/usr/lib/postgresql/15/bin"
     export PGBIN

@@ -8,12 +8,13 @@
 # PostgreSQL installation with the extension installed into it (PostgreSQL
 # finds share/ and lib/ relative to its binaries), so the checkout stays
 # clean and nothing system-wide is touched beyond the packages.
-# Then the word index under AddressSanitizer (test/asan/run.sh), the soak
-# test (test/soak/run.sh) and the regression suite once more under valgrind
+# Then the word index under AddressSanitizer (test/asan/run.sh), the
+# per-user regression tests with colliding user hashes, the soak test
+# (test/soak/run.sh) and the regression suite once more under valgrind
 # (test/scripts/valgrind.sh).
 # Extra arguments go to make installcheck (e.g. REGRESS=... PROVE_TESTS=...)
-# and skip those three stages (as do SKIP_ASAN=1, SKIP_SOAK=1 and
-# SKIP_VALGRIND=1).
+# and skip those four stages (as do SKIP_ASAN=1, SKIP_COLLISIONS=1,
+# SKIP_SOAK=1 and SKIP_VALGRIND=1).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bash "$root/test/scripts/deps.sh"
@@ -48,6 +49,16 @@ fi
 if [ $status -eq 0 ] && [ -z "${SKIP_ASAN:-}" ] && [ $# -eq 0 ]; then
     echo "=== word index under AddressSanitizer"
     bash "$root/test/asan/run.sh" || status=$?
+fi
+
+# Users' patterns, boosters and regexes are found by the hash of the user
+# id; a build that keeps 2 bits of it makes thousands of users collide,
+# which must change no answer: the per-user regression tests once more.
+if [ $status -eq 0 ] && [ -z "${SKIP_COLLISIONS:-}" ] && [ $# -eq 0 ]; then
+    echo "=== per-user tests with colliding user hashes"
+    CZ_CPPFLAGS=-DCZ_OWNER_HASH_MASK=3 bash "$root/test/scripts/test.sh" \
+        REGRESS="000_setup 035_booster_masks 045_fuzzy_cache 400_learn 410_learn_users 415_many_users" \
+        ISOLATION= PROVE_TESTS= || status=$?
 fi
 
 # The soak test: 32 clients through the trigger for 60 s while patterns
