@@ -158,6 +158,7 @@ extern void cz_breaker_record(bool success);
 extern void cz_stats_record_call(CzOutcome outcome, int64 elapsed_us,
 								 bool cache_hit);
 extern void cz_stats_record_index_build(bool ok, int64 build_us, int npatterns);
+extern void cz_stats_record_index_refresh(void);
 extern void cz_require_shared_state(const char *what);
 
 /* index-cache state (shmem.c, stats.c): pattern-set generations */
@@ -167,6 +168,7 @@ extern void cz_cache_build_snapshot(Snapshot snapshot);
 extern bool cz_cache_index_outdated(uint64 generation);
 extern int	cz_test_commit_delay_ms;
 extern void cz_cache_index_built(uint64 generation);
+extern void cz_cache_index_refreshed(uint64 generation);
 extern void cz_cache_note_pattern_change(void); /* from the statement trigger */
 
 /*

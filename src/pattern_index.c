@@ -202,6 +202,39 @@ typedef struct CondEntry
 } CondEntry;
 
 /*
+ * Each condition entry's product of (1 - strength * confidence) over the
+ * shared boosters of its category that have its condition, taken in
+ * booster order, confidence[b] being booster b's.  The build and a
+ * refresh (refresh_in_place) both compute it here, so that a refreshed
+ * index answers to the bit as a new one would.  entry_of: room for
+ * nconds.
+ */
+static void
+condition_keeps(const CzIndex *index, const float *confidence, double *keep,
+				int32 *entry_of)
+{
+	int32		c;
+
+	for (c = 0; c < index->ncategories; c++)
+	{
+		const CzCategory *cat = &index->categories[c];
+		int32		e;
+		int32		b;
+
+		for (e = 0; e < cat->ncond_entries; e++)
+		{
+			entry_of[index->cond_entry_cond[cat->first_cond_entry + e]] = e;
+			keep[cat->first_cond_entry + e] = 1.0;
+		}
+		if (cat->ncond_entries == 0)
+			continue;
+		for (b = cat->first_booster; b < cat->first_booster + cat->nshared_boosters; b++)
+			keep[cat->first_cond_entry + entry_of[index->boosters[b].cond]] *=
+				1.0 - (double) CZ_BOOSTER_STRENGTH * confidence[b];
+	}
+}
+
+/*
  * Give each booster the id of its distinct condition, and each category
  * with CZ_BOOSTER_MASK_MIN shared boosters or more, for each distinct
  * condition of those, the bitmap of its shared boosters that have it and
@@ -310,7 +343,6 @@ index_booster_conditions(CzIndex *index, MemoryContext cxt)
 		{
 			const CzBooster *booster = &index->boosters[cat->first_booster + b];
 			int32		cond = booster->cond;
-			int32		entry;
 			uint64	   *mask;
 
 			if (entry_stamp[cond] != c + 1)
@@ -318,18 +350,22 @@ index_booster_conditions(CzIndex *index, MemoryContext cxt)
 				entry_stamp[cond] = c + 1;
 				entry_of[cond] = n;
 				index->cond_entry_cond[cat->first_cond_entry + n] = cond;
-				index->cond_entry_keep[cat->first_cond_entry + n] = 1.0;
 				n++;
 			}
-			entry = cat->first_cond_entry + entry_of[cond];
 			mask = index->cond_entry_mask + cat->first_mask +
 				(int64) entry_of[cond] * cat->mask_words;
 			mask[b / 64] |= UINT64CONST(1) << (b % 64);
 			Assert(!booster->scoped);
-			index->cond_entry_keep[entry] *=
-				1.0 - (double) CZ_BOOSTER_STRENGTH * booster->confidence;
 		}
 		Assert(n == cat->ncond_entries);
+	}
+	{
+		float	   *confidence = palloc(sizeof(float) * Max(index->nboosters, 1));
+
+		for (b = 0; b < index->nboosters; b++)
+			confidence[b] = index->boosters[b].confidence;
+		condition_keeps(index, confidence, index->cond_entry_keep, entry_of);
+		pfree(confidence);
 	}
 	pfree(entry_stamp);
 	pfree(entry_of);
@@ -678,11 +714,12 @@ copy_text_datum(MemoryContext cxt, Datum d)
 }
 
 /*
- * Load and compile.  Runs with SPI connected, as the pattern table's
- * owner, with search_path set to pg_catalog.
+ * Compile what read_tables() read.  Runs with SPI connected, as the
+ * pattern table's owner, with search_path set to pg_catalog.
  */
 static void
-load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
+compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
+			  SPITupleTable *pattern_rows)
 {
 	MemoryContext cxt = index->cxt;
 	MemoryContext old;
@@ -705,13 +742,11 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 	int32		p;
 	char	   *normbuf = NULL;
 	int			normcap = 0;
+	StringInfoData values;		/* the patterns' values, end to end */
 
 	/* categories */
-	/* the casts pin the types read below, whatever ALTER TABLE did */
-	run_query("SELECT id::int8, name::text, active::bool, user_id::text"
-			  " FROM categorize.categories", snapshot);
-	tt = SPI_tuptable;
-	n = SPI_processed;
+	tt = category_rows;
+	n = tt->numvals;
 	index->ncategories = (int32) n;
 	index->categories = MemoryContextAllocZero(cxt, sizeof(CzCategory) * Max(n, 1));
 	cat_ids = MemoryContextAlloc(tmp, sizeof(int64) * 2 * Max(n, 1));
@@ -736,20 +771,20 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 		c->name = copy_text_datum(cxt, SPI_getbinval(tup, tt->tupdesc, 2, &isnull));
 		d = SPI_getbinval(tup, tt->tupdesc, 3, &isnull);
 		cat_active[i] = !isnull && DatumGetBool(d);
+		c->active = cat_active[i];
 		d = SPI_getbinval(tup, tt->tupdesc, 4, &isnull);
 		c->user_id = isnull ? NULL : copy_text_datum(cxt, d);
 		if (c->user_id)
 			index->has_user_patterns = true;
 	}
-	SPI_freetuptable(tt);
 
 	/* patterns */
-	run_query("SELECT id::int8, category_id::int8, kind::text, value::text, weight::float4,"
-			  " usage_count::int8, success_count::int8, user_id::text"
-			  " FROM categorize.patterns WHERE active ORDER BY id", snapshot);
-	tt = SPI_tuptable;
-	n = SPI_processed;
+	tt = pattern_rows;
+	n = tt->numvals;
 	Assert(tt->tupdesc->natts == 8);
+	index->value_start = MemoryContextAllocExtended(cxt, sizeof(int64) * (n + 1),
+													MCXT_ALLOC_HUGE);
+	initStringInfo(&values);
 
 	index->patterns = MemoryContextAllocExtended(cxt, sizeof(CzPattern) * Max(n, 1),
 												 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
@@ -900,10 +935,14 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 			booster_count[cat]++;
 			nboosters++;
 		}
+		index->value_start[p] = values.len;
+		appendBinaryStringInfo(&values, value, strlen(value));
 		p++;
 	}
 	index->npatterns = p;
-	SPI_freetuptable(tt);
+	index->value_start[p] = values.len;
+	index->pattern_values = MemoryContextAllocExtended(cxt, Max(values.len, 1), MCXT_ALLOC_HUGE);
+	memcpy(index->pattern_values, values.data, values.len);
 
 	/* automaton and key → pattern lists (counting sort by key) */
 	index->automaton = cz_ac_build(ac, cxt);
@@ -1098,8 +1137,199 @@ load_and_compile(CzIndex *index, MemoryContext tmp, Snapshot snapshot)
 	MemoryContextSwitchTo(old);
 }
 
+#define CATEGORIES_QUERY \
+	"SELECT id::int8, name::text, active::bool, user_id::text" \
+	" FROM categorize.categories ORDER BY id"
+#define PATTERNS_COLUMNS \
+	"SELECT id::int8, category_id::int8, kind::text, value::text, weight::float4," \
+	" usage_count::int8, success_count::int8, user_id::text" \
+	" FROM categorize.patterns WHERE active"
+#define PATTERNS_QUERY PATTERNS_COLUMNS " ORDER BY id"
+#define PATTERNS_QUERY_NEWEST_FIRST PATTERNS_COLUMNS " ORDER BY id DESC"
+/* (the casts pin the types read, whatever ALTER TABLE did) */
+
+/* Does a text datum hold the (NUL-terminated) string s, or NULL if s is? */
+static bool
+text_equals(Datum d, bool isnull, const char *s)
+{
+	text	   *t;
+
+	if (isnull || s == NULL)
+		return isnull && s == NULL;
+	t = DatumGetTextPP(d);
+	return VARSIZE_ANY_EXHDR(t) == strlen(s) &&
+		memcmp(VARDATA_ANY(t), s, VARSIZE_ANY_EXHDR(t)) == 0;
+}
+
+/* Are these (CATEGORIES_QUERY) the categories the index was built from? */
+static bool
+same_categories(const CzIndex *index, SPITupleTable *category_rows)
+{
+	uint64		i;
+
+	if (category_rows->numvals != (uint64) index->ncategories)
+		return false;
+	for (i = 0; i < category_rows->numvals; i++)
+	{
+		const CzCategory *c = &index->categories[i];
+		Datum		cols[4];
+		bool		nulls[4];
+
+		heap_deform_tuple(category_rows->vals[i], category_rows->tupdesc, cols, nulls);
+		if (DatumGetInt64(cols[0]) != c->id ||
+			!text_equals(cols[1], nulls[1], c->name) ||
+			(!nulls[2] && DatumGetBool(cols[2])) != c->active ||
+			!text_equals(cols[3], nulls[3], c->user_id))
+			return false;
+	}
+	return true;
+}
+
+#define REFRESH_FETCH_ROWS 2048
+
+/*
+ * A new reading of the tables, compared with what the index was built
+ * from: if only weights and usage counts differ (what learn() changes
+ * most of the time), take those into the index in place and return true;
+ * else return false, and the caller compiles a new index.
+ *
+ * The patterns are read through a cursor under the snapshot, a batch at a
+ * time, so that a refresh never holds them all at once (at 100k patterns,
+ * materializing them costs more than comparing them), and newest first:
+ * a new pattern (learned, or added) has the highest id, so a reading
+ * with one differs at its first row, and costs its rebuild nothing more.
+ * Every new value is
+ * computed first, and only when the whole reading has matched is anything
+ * written, with nothing that can fail: an error (or interrupt) on the way
+ * leaves the index as it was.  The confidences come from the same
+ * function, and the boosters' products are taken in the same order, as in
+ * a build, so the index answers to the bit as a new one would.
+ */
+static bool
+refresh_in_place(CzIndex *index, SPITupleTable *category_rows, Snapshot snapshot)
+{
+	SPIPlanPtr	plan;
+	Portal		portal;
+	float	   *weight;
+	float	   *confidence;
+	float	   *booster_confidence = NULL;
+	bool		boosters_changed = false;
+	bool		same = true;
+	int32		p = index->npatterns - 1;
+	int32		b;
+
+	if (index->patterns_skipped > 0 || !same_categories(index, category_rows))
+		return false;
+
+	weight = palloc(sizeof(float) * Max(index->npatterns, 1));
+	confidence = palloc(sizeof(float) * Max(index->npatterns, 1));
+
+	plan = SPI_prepare(PATTERNS_QUERY_NEWEST_FIRST, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", PATTERNS_QUERY_NEWEST_FIRST,
+			 SPI_result_code_string(SPI_result));
+	PushActiveSnapshot(snapshot);
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	PopActiveSnapshot();
+
+	while (same)
+	{
+		SPITupleTable *rows;
+		uint64		i;
+
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, REFRESH_FETCH_ROWS);
+		rows = SPI_tuptable;
+		if (rows->numvals == 0)
+			break;
+		for (i = 0; i < rows->numvals && same; i++)
+		{
+			const CzPattern *pat;
+			Datum		cols[8];
+			bool		nulls[8];
+			int32		cat;
+			text	   *value;
+			int64		value_len;
+
+			heap_deform_tuple(rows->vals[i], rows->tupdesc, cols, nulls);
+			cat = find_category(index, DatumGetInt64(cols[1]));
+			if (cat < 0 || !index->categories[cat].active)
+				continue;		/* not in the index, as in the build */
+			if (p < 0)
+			{
+				same = false;
+				break;
+			}
+			pat = &index->patterns[p];
+			if (DatumGetInt64(cols[0]) != pat->id ||
+				cat != pat->category_index ||
+				!text_equals(cols[2], nulls[2], cz_kind_name((CzKind) pat->kind)) ||
+				!text_equals(cols[7], nulls[7], pat->user_id))
+			{
+				same = false;
+				break;
+			}
+			value = DatumGetTextPP(cols[3]);
+			value_len = index->value_start[p + 1] - index->value_start[p];
+			if (VARSIZE_ANY_EXHDR(value) != value_len ||
+				memcmp(VARDATA_ANY(value), index->pattern_values + index->value_start[p],
+					   value_len) != 0)
+			{
+				same = false;
+				break;
+			}
+			weight[p] = DatumGetFloat4(cols[4]);
+			confidence[p] = (float) cz_pattern_confidence(weight[p], DatumGetInt64(cols[5]),
+														  DatumGetInt64(cols[6]));
+			if (confidence[p] != pat->confidence &&
+				(pat->kind == CZ_KIND_AMOUNT_RANGE || pat->kind == CZ_KIND_TIME))
+				boosters_changed = true;
+			p--;
+		}
+		SPI_freetuptable(rows);
+	}
+	SPI_cursor_close(portal);
+	SPI_freeplan(plan);
+	if (!same || p != -1)
+		return false;
+
+	if (boosters_changed)
+	{
+		int32	   *entry_of = palloc(sizeof(int32) * Max(index->nconds, 1));
+		int32		nentries = 0;
+		int32		c;
+		double	   *keep;
+
+		booster_confidence = palloc(sizeof(float) * Max(index->nboosters, 1));
+		for (b = 0; b < index->nboosters; b++)
+			booster_confidence[b] = confidence[index->boosters[b].pattern];
+		for (c = 0; c < index->ncategories; c++)
+			nentries = Max(nentries, index->categories[c].first_cond_entry +
+						   index->categories[c].ncond_entries);
+		keep = palloc(sizeof(double) * Max(nentries, 1));
+		condition_keeps(index, booster_confidence, keep, entry_of);
+
+		/* all matched: take the new values (nothing below can fail) */
+		memcpy(index->cond_entry_keep, keep, sizeof(double) * nentries);
+		for (b = 0; b < index->nboosters; b++)
+			index->boosters[b].confidence = booster_confidence[b];
+	}
+	for (p = 0; p < index->npatterns; p++)
+	{
+		index->patterns[p].weight = weight[p];
+		index->patterns[p].confidence = confidence[p];
+	}
+	return true;
+}
+
+/*
+ * Read the tables and make the index from them: a new one, or with
+ * previous (the current index, or NULL) refreshed in place when only
+ * weights and usage counts changed (then *refreshed is set and previous
+ * returned).
+ */
 static CzIndex *
-build_index(void)
+build_index(CzIndex *previous, bool *refreshed)
 {
 	MemoryContext cxt;
 	MemoryContext tmp;
@@ -1112,8 +1342,11 @@ build_index(void)
 	int			save_nestlevel;
 	Snapshot	snapshot;
 	bool		transient = IsInParallelMode();
+	SPITupleTable *category_rows;
+	SPITupleTable *pattern_rows;
 
 	INSTR_TIME_SET_CURRENT(start);
+	*refreshed = false;
 
 	patterns_relid = lookup_table("patterns");
 	categories_relid = lookup_table("categories");
@@ -1143,6 +1376,8 @@ build_index(void)
 
 	PG_TRY();
 	{
+		MemoryContext old;
+
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		snapshot = transient ? GetActiveSnapshot() : GetLatestSnapshot();
@@ -1151,7 +1386,21 @@ build_index(void)
 		snapshot = RegisterSnapshot(snapshot);
 		if (!transient)
 			cz_cache_build_snapshot(snapshot);
-		load_and_compile(index, tmp, snapshot);
+		run_query(CATEGORIES_QUERY, snapshot);
+		category_rows = SPI_tuptable;
+		/* an index used only in this transaction is never refreshed */
+		if (previous != NULL && !transient && !index_transient)
+		{
+			old = MemoryContextSwitchTo(tmp);
+			*refreshed = refresh_in_place(previous, category_rows, snapshot);
+			MemoryContextSwitchTo(old);
+		}
+		if (!*refreshed)
+		{
+			run_query(PATTERNS_QUERY, snapshot);
+			pattern_rows = SPI_tuptable;
+			compile_index(index, tmp, category_rows, pattern_rows);
+		}
 		UnregisterSnapshot(snapshot);
 		SPI_finish();
 		/* the queries' locks are held: no rewrite since they read */
@@ -1172,6 +1421,13 @@ build_index(void)
 
 	INSTR_TIME_SET_CURRENT(duration);
 	INSTR_TIME_SUBTRACT(duration, start);
+	if (*refreshed)
+	{
+		MemoryContextDelete(cxt);
+		previous->refreshes++;
+		previous->refresh_ms = INSTR_TIME_GET_MILLISEC(duration);
+		return previous;
+	}
 	index->build_ms = INSTR_TIME_GET_MILLISEC(duration);
 	index_transient = transient;
 
@@ -1194,6 +1450,7 @@ cz_index_get(bool *rebuilt)
 	instr_time	start,
 				duration;
 	uint64		generation;
+	bool		refreshed;
 
 	*rebuilt = false;
 	resolve_suspicion();
@@ -1211,7 +1468,7 @@ cz_index_get(bool *rebuilt)
 	INSTR_TIME_SET_CURRENT(start);
 	PG_TRY();
 	{
-		index = build_index();
+		index = build_index(current_index, &refreshed);
 	}
 	PG_CATCH();
 	{
@@ -1225,13 +1482,19 @@ cz_index_get(bool *rebuilt)
 	INSTR_TIME_SET_CURRENT(duration);
 	INSTR_TIME_SUBTRACT(duration, start);
 
+	*rebuilt = true;
+	index_generation = generation;
+	if (refreshed)
+	{
+		cz_stats_record_index_refresh();
+		cz_cache_index_refreshed(generation);
+		return index;
+	}
 	if (current_index != NULL)
 		MemoryContextDelete(current_index->cxt);
 	current_index = index;
-	*rebuilt = true;
 	cz_stats_record_index_build(true, (int64) INSTR_TIME_GET_MICROSEC(duration),
 								index->npatterns);
-	index_generation = generation;
 	cz_cache_index_built(generation);
 	return index;
 }
@@ -1270,8 +1533,8 @@ Datum
 categorize_index_info(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[11];
-	bool		nulls[11] = {0};
+	Datum		values[13];
+	bool		nulls[13] = {0};
 	bool		rebuilt;
 	CzIndex    *index;
 	int32		on_dfa = 0;
@@ -1300,5 +1563,10 @@ categorize_index_info(PG_FUNCTION_ARGS)
 	values[8] = Int32GetDatum(on_dfa);
 	values[9] = Int32GetDatum(dfa_states);
 	values[10] = Int32GetDatum(cz_ac_word_key_count(index->automaton));
+	values[11] = Int32GetDatum(index->refreshes);
+	if (index->refreshes > 0)
+		values[12] = Float8GetDatum(index->refresh_ms);
+	else
+		nulls[12] = true;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -103,6 +103,7 @@ typedef struct CzCategory
 	int64		id;
 	const char *name;
 	const char *user_id;		/* NULL: shared */
+	bool		active;			/* else its patterns are not in the index */
 
 	/*
 	 * Its boosters in CzIndex.boosters: first the nshared_boosters every
@@ -179,9 +180,20 @@ typedef struct CzIndex
 	uint64	   *cond_entry_mask;	/* mask_words per entry */
 	double	   *cond_entry_keep;	/* per entry: over its shared boosters */
 
+	/*
+	 * Each pattern's value as read (pattern_values + value_start[p], up to
+	 * value_start[p + 1]), so that a new reading of the tables can be
+	 * compared with this one (cz_index_get: a change of weights and usage
+	 * counts alone is taken in place).
+	 */
+	char	   *pattern_values;
+	int64	   *value_start;	/* npatterns + 1 */
+
 	bool		has_user_patterns;
 	int32		patterns_skipped;
 	double		build_ms;
+	int32		refreshes;		/* weight changes taken in place since the build */
+	double		refresh_ms;		/* the last one's time */
 
 	/* per-match scratch (backend-local, reused by every call) */
 	uint32		match_stamp;

@@ -49,6 +49,7 @@ typedef enum CzCounter
 	CZ_C_INDEX_BUILDS,
 	CZ_C_INDEX_BUILD_FAILURES,
 	CZ_C_INDEX_BUILD_US,
+	CZ_C_INDEX_REFRESHES,		/* weight changes taken in place */
 	CZ_NCOUNTERS
 } CzCounter;
 
@@ -75,6 +76,7 @@ typedef struct CzStatsSlot
 	Oid			dbid;
 	pg_atomic_uint64 index_generation;	/* 0: no index built */
 	pg_atomic_uint64 index_built_at;	/* TimestampTz */
+	pg_atomic_uint64 index_refreshed_at;	/* TimestampTz; 0: not since built */
 	pg_atomic_uint64 index_patterns;
 } CzStatsSlot;
 

@@ -63,6 +63,7 @@ attach_slot(void)
 	my_slot = cz_slot(MyProc->pgprocno);
 	my_slot->dbid = MyDatabaseId;
 	pg_atomic_write_u64(&my_slot->index_generation, 0);
+	pg_atomic_write_u64(&my_slot->index_refreshed_at, 0);
 	pg_atomic_write_u32(&my_slot->pid, (uint32) MyProcPid);
 	before_shmem_exit(release_slot, (Datum) 0);
 	return my_slot;
@@ -173,6 +174,16 @@ cz_stats_record_index_build(bool ok, int64 build_us, int npatterns)
 	}
 }
 
+void
+cz_stats_record_index_refresh(void)
+{
+	CzStatsSlot *slot = get_slot();
+
+	if (slot == NULL)
+		return;
+	slot_add(slot, CZ_C_INDEX_REFRESHES, 1);
+}
+
 /*
  * This backend's index was built from the given pattern-set generation
  * (cz_cache_generation() read before the build).
@@ -185,6 +196,19 @@ cz_cache_index_built(uint64 generation)
 	if (slot == NULL)
 		return;
 	pg_atomic_write_u64(&slot->index_built_at, (uint64) GetCurrentTimestamp());
+	pg_atomic_write_u64(&slot->index_refreshed_at, 0);
+	pg_atomic_write_u64(&slot->index_generation, generation);
+}
+
+/* ... or has been refreshed in place from it (weights and usage counts). */
+void
+cz_cache_index_refreshed(uint64 generation)
+{
+	CzStatsSlot *slot = get_slot();
+
+	if (slot == NULL)
+		return;
+	pg_atomic_write_u64(&slot->index_refreshed_at, (uint64) GetCurrentTimestamp());
 	pg_atomic_write_u64(&slot->index_generation, generation);
 }
 
@@ -285,8 +309,8 @@ categorize_stats(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	CzStatsSnapshot snap;
 	CzBatchCounts batch = {0};
-	Datum		values[27];
-	bool		nulls[27] = {0};
+	Datum		values[28];
+	bool		nulls[28] = {0};
 	const uint64 *hist;
 	uint64		timed;
 	int			i = 0;
@@ -327,6 +351,7 @@ categorize_stats(PG_FUNCTION_ARGS)
 									 (double) (snap.v[CZ_C_INDEX_BUILDS] + snap.v[CZ_C_INDEX_BUILD_FAILURES]));
 	else
 		nulls[i++] = true;
+	values[i++] = Int64GetDatum((int64) snap.v[CZ_C_INDEX_REFRESHES]);
 	values[i++] = Int64GetDatum((int64) snap.patterns_loaded);
 	values[i++] = Int64GetDatum((int64) snap.v[CZ_C_CACHE_HITS]);
 	values[i++] = Int64GetDatum((int64) snap.v[CZ_C_CACHE_MISSES]);
@@ -388,8 +413,9 @@ categorize_index_cache(PG_FUNCTION_ARGS)
 		CzStatsSlot *slot = cz_slot(i);
 		uint32		pid = pg_atomic_read_u32(&slot->pid);
 		uint64		gen;
-		Datum		values[6];
-		bool		nulls[6] = {0};
+		Datum		values[7];
+		bool		nulls[7] = {0};
+		uint64		refreshed_at;
 
 		if (pid == 0 || slot->dbid != MyDatabaseId)
 			continue;
@@ -402,6 +428,11 @@ categorize_index_cache(PG_FUNCTION_ARGS)
 		values[3] = BoolGetDatum(gen < current);
 		values[4] = TimestampTzGetDatum((TimestampTz) pg_atomic_read_u64(&slot->index_built_at));
 		values[5] = Int64GetDatum((int64) pg_atomic_read_u64(&slot->index_patterns));
+		refreshed_at = pg_atomic_read_u64(&slot->index_refreshed_at);
+		if (refreshed_at != 0)
+			values[6] = TimestampTzGetDatum((TimestampTz) refreshed_at);
+		else
+			nulls[6] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

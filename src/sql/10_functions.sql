@@ -74,6 +74,8 @@ CREATE FUNCTION categorize.index_info(OUT patterns_loaded int,
                                       OUT memory_bytes bigint,
                                       OUT regexes_on_dfa int,
                                       OUT regex_dfa_states int,
-                                      OUT word_index_keys int)
+                                      OUT word_index_keys int,
+                                      OUT refreshes int,
+                                      OUT refresh_ms float8)
     AS 'MODULE_PATHNAME', 'categorize_index_info'
     LANGUAGE C STABLE PARALLEL SAFE;

@@ -17,6 +17,7 @@ CREATE FUNCTION categorize._stats(
     OUT index_builds bigint,
     OUT index_build_failures bigint,
     OUT index_build_mean_ms float8,
+    OUT index_refreshes bigint,
     OUT patterns_loaded bigint,
     OUT cache_hits bigint,
     OUT cache_misses bigint,
@@ -54,7 +55,8 @@ CREATE FUNCTION categorize._index_cache(
     OUT pattern_generation bigint,
     OUT stale boolean,
     OUT built_at timestamptz,
-    OUT patterns bigint)
+    OUT patterns bigint,
+    OUT refreshed_at timestamptz)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'categorize_index_cache'
     LANGUAGE C VOLATILE PARALLEL RESTRICTED;
@@ -63,7 +65,8 @@ CREATE VIEW categorize.index_cache AS SELECT * FROM categorize._index_cache();
 
 COMMENT ON VIEW categorize.index_cache IS
     'Backends of this database holding a compiled index, with the pattern-set generation it was built from; '
-    'stale: built before the latest committed pattern change.';
+    'stale: built before the latest committed pattern change; '
+    'refreshed_at: when it last took changed weights and usage counts in place (NULL: not since built).';
 
 CREATE FUNCTION categorize.health(
     OUT metric text,

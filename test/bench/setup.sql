@@ -179,7 +179,9 @@ END
 $$;
 
 -- Index build: median build_ms over `runs` forced rebuilds, the index's
--- memory and the whole backend's memory after the last build.
+-- memory and the whole backend's memory after the last build.  A change
+-- of a category's name forces one (weights alone would be refreshed in
+-- place).
 CREATE OR REPLACE FUNCTION bench.index_build(runs int,
     OUT build_ms float8, OUT index_bytes bigint, OUT backend_bytes bigint)
 LANGUAGE plpgsql AS $$
@@ -188,7 +190,9 @@ DECLARE
 BEGIN
     PERFORM categorize.index_info();
     FOR r IN 1 .. runs LOOP
-        UPDATE categorize.categories SET color = NULL WHERE id = 1;
+        UPDATE categorize.categories
+           SET name = CASE WHEN r % 2 = 1 THEN name || '.' ELSE left(name, -1) END
+         WHERE id = 1;
         times := times || (SELECT i.build_ms FROM categorize.index_info() i);
     END LOOP;
     build_ms := (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
@@ -199,17 +203,52 @@ $$;
 
 -- Time from a pattern change's commit until another, warm session answers
 -- with it: median over `runs` changes, in ms.  Uses two dblink sessions
--- (one changes and commits, the other categorizes).
-CREATE OR REPLACE FUNCTION bench.change_visibility(connstr text, runs int) RETURNS float8
+-- (one changes and commits, the other categorizes).  The change is a new
+-- pattern (the reader builds a new index), or with weights_only a new
+-- weight of an existing one, as learn() makes them (the reader refreshes
+-- its index in place).
+CREATE OR REPLACE FUNCTION bench.change_visibility(connstr text, runs int,
+    weights_only boolean DEFAULT false) RETURNS float8
 LANGUAGE plpgsql AS $$
 DECLARE
     t0 timestamptz;
     got bigint;
     times float8[] := '{}';
     probe text;
+    first_id bigint;
 BEGIN
     PERFORM dblink_connect('bench_reader', connstr);
     PERFORM dblink_connect('bench_writer', connstr);
+    IF weights_only THEN
+        -- two patterns for one probe; the first one's weight decides
+        probe := 'Zyxwvut Weight Probe';
+        SELECT id INTO first_id FROM dblink('bench_writer', format(
+            'INSERT INTO categorize.patterns (category_id, kind, value, weight) VALUES (1, ''merchant'', %L, 3.0), (2, ''merchant'', %L, 2.0) RETURNING id',
+            probe, probe)) AS t(id bigint) ORDER BY id LIMIT 1;
+        FOR r IN 1 .. runs LOOP
+            -- warm reader with the current answer
+            SELECT c INTO got FROM dblink('bench_reader',
+                format('SELECT categorize.categorize(%L, %L)', probe, probe)) AS t(c bigint);
+            IF got IS DISTINCT FROM 2 - r % 2 THEN
+                RAISE EXCEPTION 'reader answered % before the change, expected %', got, 2 - r % 2;
+            END IF;
+            PERFORM dblink_exec('bench_writer', format(
+                'UPDATE categorize.patterns SET weight = %s WHERE id = %s',
+                CASE WHEN r % 2 = 1 THEN '1.0' ELSE '3.0' END, first_id));
+            t0 := clock_timestamp();
+            SELECT c INTO got FROM dblink('bench_reader',
+                format('SELECT categorize.categorize(%L, %L)', probe, probe)) AS t(c bigint);
+            times := times || extract(epoch FROM clock_timestamp() - t0) * 1000;
+            IF got IS DISTINCT FROM 1 + r % 2 THEN
+                RAISE EXCEPTION 'reader answered % after the weight change, expected %', got, 1 + r % 2;
+            END IF;
+        END LOOP;
+        PERFORM dblink_exec('bench_writer', format(
+            'DELETE FROM categorize.patterns WHERE value = %L', probe));
+        PERFORM dblink_disconnect('bench_reader');
+        PERFORM dblink_disconnect('bench_writer');
+        RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
+    END IF;
     FOR r IN 1 .. runs LOOP
         probe := 'Zyxwvut Probe ' || r;
         -- warm reader: index current, answer is still NULL
