@@ -782,7 +782,7 @@ compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
 	tt = pattern_rows;
 	n = tt->numvals;
 	Assert(tt->tupdesc->natts == 8);
-	index->value_start = MemoryContextAllocExtended(cxt, sizeof(int64) * (n + 1),
+	index->value_start = MemoryContextAllocExtended(cxt, sizeof(int32) * (n + 1),
 													MCXT_ALLOC_HUGE);
 	initStringInfo(&values);
 

@@ -187,7 +187,7 @@ typedef struct CzIndex
 	 * counts alone is taken in place).
 	 */
 	char	   *pattern_values;
-	int64	   *value_start;	/* npatterns + 1 */
+	int32	   *value_start;	/* npatterns + 1 */
 
 	bool		has_user_patterns;
 	int32		patterns_skipped;
