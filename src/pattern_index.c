@@ -577,6 +577,24 @@ table_owner(Oid relid)
 	return owner;
 }
 
+#define CATEGORIES_QUERY \
+	"SELECT id::int8, name::text, active::bool, user_id::text" \
+	" FROM categorize.categories ORDER BY id"
+#define PATTERNS_COLUMNS \
+	"SELECT id::int8, category_id::int8, kind::text, value::text, weight::float4," \
+	" usage_count::int8, success_count::int8, user_id::text" \
+	" FROM categorize.patterns WHERE active"
+#define PATTERNS_QUERY PATTERNS_COLUMNS " ORDER BY id"
+#define PATTERNS_QUERY_NEWEST_FIRST PATTERNS_COLUMNS " ORDER BY id DESC"
+#define PATTERNS_COUNT_QUERY "SELECT count(*) FROM categorize.patterns WHERE active"
+/* rows a cursor over the patterns fetches at a time */
+#define PATTERN_FETCH_ROWS 2048
+/*
+ * (The casts pin the types read, whatever ALTER TABLE did.  Every column
+ * read here is either compared by refresh_in_place() or taken in by it:
+ * a column added to the build must be added there too.)
+ */
+
 /* Run a read-only query under the given snapshot; results in SPI_tuptable. */
 static void
 run_query(const char *sql, Snapshot snapshot)
@@ -592,6 +610,26 @@ run_query(const char *sql, Snapshot snapshot)
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_snapshot failed for \"%s\": %s", sql,
 			 SPI_result_code_string(rc));
+}
+
+/*
+ * A cursor over the patterns (one of the queries above) under the given
+ * snapshot; read with SPI_cursor_fetch, a batch at a time.
+ */
+static Portal
+open_pattern_cursor(const char *sql, Snapshot snapshot)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, 0, NULL);
+	Portal		portal;
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	/* a read-only cursor runs under the active snapshot */
+	PushActiveSnapshot(snapshot);
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	PopActiveSnapshot();
+	return portal;
 }
 
 static int
@@ -714,18 +752,24 @@ copy_text_datum(MemoryContext cxt, Datum d)
 }
 
 /*
- * Compile what read_tables() read.  Runs with SPI connected, as the
- * pattern table's owner, with search_path set to pg_catalog.
+ * Compile the categories read (CATEGORIES_QUERY) and the patterns, read
+ * here under the same snapshot: counted first, then through a cursor a
+ * batch at a time (at 100k patterns, holding them all at once cost more
+ * than compiling them, mostly in first touches of memory).  Runs with SPI
+ * connected, as the pattern table's owner, with search_path set to
+ * pg_catalog.
  */
 static void
 compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
-			  SPITupleTable *pattern_rows)
+			  Snapshot snapshot)
 {
 	MemoryContext cxt = index->cxt;
 	MemoryContext old;
 	SPITupleTable *tt;
+	Portal		portal;
 	uint64		n,
-				i;
+				i,
+				row;
 	int64	   *cat_ids;
 	bool	   *cat_active;
 	CzAcBuilder *ac;
@@ -779,9 +823,18 @@ compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
 	}
 
 	/* patterns */
-	tt = pattern_rows;
-	n = tt->numvals;
-	Assert(tt->tupdesc->natts == 8);
+	run_query(PATTERNS_COUNT_QUERY, snapshot);
+	{
+		bool		isnull;
+
+		n = (uint64) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+												 1, &isnull));
+		SPI_freetuptable(SPI_tuptable);
+	}
+	if (n >= (uint64) PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many active patterns to compile: %llu", (unsigned long long) n)));
 	index->value_start = MemoryContextAllocExtended(cxt, sizeof(int32) * (n + 1),
 													MCXT_ALLOC_HUGE);
 	initStringInfo(&values);
@@ -812,133 +865,153 @@ compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
 	ac = cz_ac_builder_create(tmp);
 
 	p = 0;
-	for (i = 0; i < n; i++)
+	i = 0;
+	portal = open_pattern_cursor(PATTERNS_QUERY, snapshot);
+	for (;;)
 	{
-		HeapTuple	tup = tt->vals[i];
-		TupleDesc	td = tt->tupdesc;
-		CzPattern  *pat = &index->patterns[p];
-		Datum		cols[8];
-		bool		colnull[8];
-		int64		category_id;
-		int32		cat;
-		char	   *kind_name;
-		char	   *value;
-		CzKind		kind;
-		int64		usage,
-					success;
-		char	   *problem = NULL;
-
-		if ((i & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-
-		/* one pass over the row (the text columns make later offsets uncacheable) */
-		heap_deform_tuple(tup, td, cols, colnull);
-		pat->id = DatumGetInt64(cols[0]);
-		category_id = DatumGetInt64(cols[1]);
-		cat = find_category(index, category_id);
-		if (cat < 0 || !cat_active[cat])
-			continue;			/* inactive category */
-		pat->category_index = cat;
-		kind_name = TextDatumGetCString(cols[2]);
-		value = TextDatumGetCString(cols[3]);
-		kind = cz_kind_from_name(kind_name);
-		pat->kind = (uint8) kind;
-		pat->weight = DatumGetFloat4(cols[4]);
-		usage = DatumGetInt64(cols[5]);
-		success = DatumGetInt64(cols[6]);
-		pat->confidence = (float) cz_pattern_confidence(pat->weight, usage, success);
-		pat->user_id = colnull[7] ? NULL : copy_text_datum(cxt, cols[7]);
-		if (pat->user_id)
-			index->has_user_patterns = true;
-		pattern_key[p] = -1;
-
-		switch (kind)
+		SPI_cursor_fetch(portal, true, PATTERN_FETCH_ROWS);
+		tt = SPI_tuptable;
+		if (tt->numvals == 0)
 		{
-			case CZ_KIND_MERCHANT:
-			case CZ_KIND_KEYWORD:
-			case CZ_KIND_DESCRIPTION:
-				{
-					int			len = strlen(value);
-					int			nlen;
+			SPI_freetuptable(tt);
+			break;
+		}
+		Assert(tt->tupdesc->natts == 8);
+		/* the count and the rows come from one snapshot */
+		if (i + tt->numvals > n)
+			elog(ERROR, "categorize.patterns returned more rows than it counted");
+		for (row = 0; row < tt->numvals; row++, i++)
+		{
+			HeapTuple	tup = tt->vals[row];
+			TupleDesc	td = tt->tupdesc;
+			CzPattern  *pat = &index->patterns[p];
+			Datum		cols[8];
+			bool		colnull[8];
+			int64		category_id;
+			int32		cat;
+			char	   *kind_name;
+			char	   *value;
+			CzKind		kind;
+			int64		usage,
+						success;
+			char	   *problem = NULL;
 
-					if (CZ_NORMALIZED_MAX(len) > normcap)
-					{
-						normcap = Max(CZ_NORMALIZED_MAX(len), 256);
-						normbuf = palloc(normcap);
-					}
-					nlen = cz_normalize(value, len, normbuf);
-					if (nlen == 0)
-					{
-						problem = "no letters or digits";
-						break;
-					}
-					if (kind == CZ_KIND_DESCRIPTION)
-						pattern_key[p] = cz_ac_builder_add(ac, normbuf + 1, nlen - 2);
-					else
-						pattern_key[p] = cz_ac_builder_add(ac, normbuf, nlen);
-					/* one document per distinct merchant value */
-					if (kind == CZ_KIND_MERCHANT && key_doc[pattern_key[p]] < 0)
-					{
-						uint32	   *t = palloc(sizeof(uint32) * CZ_TRGM_MAX(nlen));
+			if ((i & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
 
-						doc_ntrgms[ndocs] = cz_trgm_extract(normbuf, nlen, t);
-						doc_trgms[ndocs] = t;
-						index->trgm_doc_key[ndocs] = pattern_key[p];
-						key_doc[pattern_key[p]] = ndocs;
-						ndocs++;
-					}
-					break;
-				}
-			case CZ_KIND_REGEX:
-				{
-					problem = compile_regex(value, &index->regexes[index->nregexes]);
-					if (problem == NULL)
+			/* one pass over the row (the text columns make later offsets uncacheable) */
+			heap_deform_tuple(tup, td, cols, colnull);
+			pat->id = DatumGetInt64(cols[0]);
+			category_id = DatumGetInt64(cols[1]);
+			cat = find_category(index, category_id);
+			if (cat < 0 || !cat_active[cat])
+				continue;			/* inactive category */
+			pat->category_index = cat;
+			kind_name = TextDatumGetCString(cols[2]);
+			value = TextDatumGetCString(cols[3]);
+			kind = cz_kind_from_name(kind_name);
+			pat->kind = (uint8) kind;
+			pat->weight = DatumGetFloat4(cols[4]);
+			usage = DatumGetInt64(cols[5]);
+			success = DatumGetInt64(cols[6]);
+			pat->confidence = (float) cz_pattern_confidence(pat->weight, usage, success);
+			pat->user_id = colnull[7] ? NULL : copy_text_datum(cxt, cols[7]);
+			if (pat->user_id)
+				index->has_user_patterns = true;
+			pattern_key[p] = -1;
+
+			switch (kind)
+			{
+				case CZ_KIND_MERCHANT:
+				case CZ_KIND_KEYWORD:
+				case CZ_KIND_DESCRIPTION:
 					{
 						int			len = strlen(value);
-						int			llen;
+						int			nlen;
 
-						/* its required literal joins the automaton */
-						if (len > normcap)
+						if (CZ_NORMALIZED_MAX(len) > normcap)
 						{
-							normcap = Max(len, 256);
+							normcap = Max(CZ_NORMALIZED_MAX(len), 256);
 							normbuf = palloc(normcap);
 						}
-						llen = cz_regex_required_literal(value, normbuf, normcap);
-						if (llen > 0)
-							pattern_key[p] = cz_ac_builder_add(ac, normbuf, llen);
-						index->regex_prefiltered[index->nregexes] = (llen > 0);
-						index->regex_dfas[index->nregexes] =
-							cz_regex_dfa_compile(value, len, cxt, index->regex_dfa_budget);
-						pat->u.regex = index->nregexes;
-						index->regex_pattern[index->nregexes++] = p;
+						nlen = cz_normalize(value, len, normbuf);
+						if (nlen == 0)
+						{
+							problem = "no letters or digits";
+							break;
+						}
+						if (kind == CZ_KIND_DESCRIPTION)
+							pattern_key[p] = cz_ac_builder_add(ac, normbuf + 1, nlen - 2);
+						else
+							pattern_key[p] = cz_ac_builder_add(ac, normbuf, nlen);
+						/* one document per distinct merchant value */
+						if (kind == CZ_KIND_MERCHANT && key_doc[pattern_key[p]] < 0)
+						{
+							uint32	   *t = palloc(sizeof(uint32) * CZ_TRGM_MAX(nlen));
+
+							doc_ntrgms[ndocs] = cz_trgm_extract(normbuf, nlen, t);
+							doc_trgms[ndocs] = t;
+							index->trgm_doc_key[ndocs] = pattern_key[p];
+							key_doc[pattern_key[p]] = ndocs;
+							ndocs++;
+						}
+						break;
 					}
+				case CZ_KIND_REGEX:
+					{
+						problem = compile_regex(value, &index->regexes[index->nregexes]);
+						if (problem == NULL)
+						{
+							int			len = strlen(value);
+							int			llen;
+
+							/* its required literal joins the automaton */
+							if (len > normcap)
+							{
+								normcap = Max(len, 256);
+								normbuf = palloc(normcap);
+							}
+							llen = cz_regex_required_literal(value, normbuf, normcap);
+							if (llen > 0)
+								pattern_key[p] = cz_ac_builder_add(ac, normbuf, llen);
+							index->regex_prefiltered[index->nregexes] = (llen > 0);
+							index->regex_dfas[index->nregexes] =
+								cz_regex_dfa_compile(value, len, cxt, index->regex_dfa_budget);
+							pat->u.regex = index->nregexes;
+							index->regex_pattern[index->nregexes++] = p;
+						}
+						break;
+					}
+				case CZ_KIND_AMOUNT_RANGE:
+					problem = cz_parse_amount_range(value, &pat->u.amount.lo, &pat->u.amount.hi);
 					break;
-				}
-			case CZ_KIND_AMOUNT_RANGE:
-				problem = cz_parse_amount_range(value, &pat->u.amount.lo, &pat->u.amount.hi);
-				break;
-			case CZ_KIND_TIME:
-				problem = cz_parse_time_window(value, &pat->u.time);
-				break;
-			default:
-				problem = "unknown kind";
-				break;
+				case CZ_KIND_TIME:
+					problem = cz_parse_time_window(value, &pat->u.time);
+					break;
+				default:
+					problem = "unknown kind";
+					break;
+			}
+			if (problem)
+			{
+				/* rows that bypassed validation (triggers disabled) are skipped */
+				index->patterns_skipped++;
+				continue;
+			}
+			if (kind == CZ_KIND_AMOUNT_RANGE || kind == CZ_KIND_TIME)
+			{
+				booster_count[cat]++;
+				nboosters++;
+			}
+			index->value_start[p] = values.len;
+			appendBinaryStringInfo(&values, value, strlen(value));
+			p++;
 		}
-		if (problem)
-		{
-			/* rows that bypassed validation (triggers disabled) are skipped */
-			index->patterns_skipped++;
-			continue;
-		}
-		if (kind == CZ_KIND_AMOUNT_RANGE || kind == CZ_KIND_TIME)
-		{
-			booster_count[cat]++;
-			nboosters++;
-		}
-		index->value_start[p] = values.len;
-		appendBinaryStringInfo(&values, value, strlen(value));
-		p++;
+		SPI_freetuptable(tt);
 	}
+	SPI_cursor_close(portal);
+	if (i != n)
+		elog(ERROR, "categorize.patterns returned fewer rows than it counted");
 	index->npatterns = p;
 	index->value_start[p] = values.len;
 	index->pattern_values = MemoryContextAllocExtended(cxt, Max(values.len, 1), MCXT_ALLOC_HUGE);
@@ -1137,17 +1210,6 @@ compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
 	MemoryContextSwitchTo(old);
 }
 
-#define CATEGORIES_QUERY \
-	"SELECT id::int8, name::text, active::bool, user_id::text" \
-	" FROM categorize.categories ORDER BY id"
-#define PATTERNS_COLUMNS \
-	"SELECT id::int8, category_id::int8, kind::text, value::text, weight::float4," \
-	" usage_count::int8, success_count::int8, user_id::text" \
-	" FROM categorize.patterns WHERE active"
-#define PATTERNS_QUERY PATTERNS_COLUMNS " ORDER BY id"
-#define PATTERNS_QUERY_NEWEST_FIRST PATTERNS_COLUMNS " ORDER BY id DESC"
-/* (the casts pin the types read, whatever ALTER TABLE did) */
-
 /* Does a text datum hold the (NUL-terminated) string s, or NULL if s is? */
 static bool
 text_equals(Datum d, bool isnull, const char *s)
@@ -1185,8 +1247,6 @@ same_categories(const CzIndex *index, SPITupleTable *category_rows)
 	return true;
 }
 
-#define REFRESH_FETCH_ROWS 2048
-
 /*
  * A new reading of the tables, compared with what the index was built
  * from: if only weights and usage counts differ (what learn() changes
@@ -1208,7 +1268,6 @@ same_categories(const CzIndex *index, SPITupleTable *category_rows)
 static bool
 refresh_in_place(CzIndex *index, SPITupleTable *category_rows, Snapshot snapshot)
 {
-	SPIPlanPtr	plan;
 	Portal		portal;
 	float	   *weight;
 	float	   *confidence;
@@ -1224,13 +1283,7 @@ refresh_in_place(CzIndex *index, SPITupleTable *category_rows, Snapshot snapshot
 	weight = palloc(sizeof(float) * Max(index->npatterns, 1));
 	confidence = palloc(sizeof(float) * Max(index->npatterns, 1));
 
-	plan = SPI_prepare(PATTERNS_QUERY_NEWEST_FIRST, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", PATTERNS_QUERY_NEWEST_FIRST,
-			 SPI_result_code_string(SPI_result));
-	PushActiveSnapshot(snapshot);
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	PopActiveSnapshot();
+	portal = open_pattern_cursor(PATTERNS_QUERY_NEWEST_FIRST, snapshot);
 
 	while (same)
 	{
@@ -1238,10 +1291,13 @@ refresh_in_place(CzIndex *index, SPITupleTable *category_rows, Snapshot snapshot
 		uint64		i;
 
 		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, REFRESH_FETCH_ROWS);
+		SPI_cursor_fetch(portal, true, PATTERN_FETCH_ROWS);
 		rows = SPI_tuptable;
 		if (rows->numvals == 0)
+		{
+			SPI_freetuptable(rows);
 			break;
+		}
 		for (i = 0; i < rows->numvals && same; i++)
 		{
 			const CzPattern *pat;
@@ -1289,7 +1345,6 @@ refresh_in_place(CzIndex *index, SPITupleTable *category_rows, Snapshot snapshot
 		SPI_freetuptable(rows);
 	}
 	SPI_cursor_close(portal);
-	SPI_freeplan(plan);
 	if (!same || p != -1)
 		return false;
 
@@ -1343,7 +1398,6 @@ build_index(CzIndex *previous, bool *refreshed)
 	Snapshot	snapshot;
 	bool		transient = IsInParallelMode();
 	SPITupleTable *category_rows;
-	SPITupleTable *pattern_rows;
 
 	INSTR_TIME_SET_CURRENT(start);
 	*refreshed = false;
@@ -1396,11 +1450,7 @@ build_index(CzIndex *previous, bool *refreshed)
 			MemoryContextSwitchTo(old);
 		}
 		if (!*refreshed)
-		{
-			run_query(PATTERNS_QUERY, snapshot);
-			pattern_rows = SPI_tuptable;
-			compile_index(index, tmp, category_rows, pattern_rows);
-		}
+			compile_index(index, tmp, category_rows, snapshot);
 		UnregisterSnapshot(snapshot);
 		SPI_finish();
 		/* the queries' locks are held: no rewrite since they read */
