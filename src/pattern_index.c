@@ -595,16 +595,24 @@ table_owner(Oid relid)
  * a column added to the build must be added there too.)
  */
 
-/* Run a read-only query under the given snapshot; results in SPI_tuptable. */
-static void
-run_query(const char *sql, Snapshot snapshot)
+static SPIPlanPtr
+prepare_query(const char *sql)
 {
 	SPIPlanPtr	plan = SPI_prepare(sql, 0, NULL);
-	int			rc;
 
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
 			 SPI_result_code_string(SPI_result));
+	return plan;
+}
+
+/* Run a read-only query under the given snapshot; results in SPI_tuptable. */
+static void
+run_query(const char *sql, Snapshot snapshot)
+{
+	SPIPlanPtr	plan = prepare_query(sql);
+	int			rc;
+
 	rc = SPI_execute_snapshot(plan, NULL, NULL, snapshot, InvalidSnapshot,
 							  true, false, 0);
 	if (rc != SPI_OK_SELECT)
@@ -619,12 +627,9 @@ run_query(const char *sql, Snapshot snapshot)
 static Portal
 open_pattern_cursor(const char *sql, Snapshot snapshot)
 {
-	SPIPlanPtr	plan = SPI_prepare(sql, 0, NULL);
+	SPIPlanPtr	plan = prepare_query(sql);
 	Portal		portal;
 
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
-			 SPI_result_code_string(SPI_result));
 	/* a read-only cursor runs under the active snapshot */
 	PushActiveSnapshot(snapshot);
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);

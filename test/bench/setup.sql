@@ -214,62 +214,56 @@ DECLARE
     t0 timestamptz;
     got bigint;
     times float8[] := '{}';
-    probe text;
+    probe text := 'Zyxwvut Weight Probe';
     first_id bigint;
+    change text;
+    answer_before bigint;
+    answer_after bigint;
 BEGIN
     PERFORM dblink_connect('bench_reader', connstr);
     PERFORM dblink_connect('bench_writer', connstr);
     IF weights_only THEN
         -- two patterns for one probe; the first one's weight decides
-        probe := 'Zyxwvut Weight Probe';
         SELECT id INTO first_id FROM dblink('bench_writer', format(
             'INSERT INTO categorize.patterns (category_id, kind, value, weight) VALUES (1, ''merchant'', %L, 3.0), (2, ''merchant'', %L, 2.0) RETURNING id',
             probe, probe)) AS t(id bigint) ORDER BY id LIMIT 1;
-        FOR r IN 1 .. runs LOOP
-            -- warm reader with the current answer
-            SELECT c INTO got FROM dblink('bench_reader',
-                format('SELECT categorize.categorize(%L, %L)', probe, probe)) AS t(c bigint);
-            IF got IS DISTINCT FROM 2 - r % 2 THEN
-                RAISE EXCEPTION 'reader answered % before the change, expected %', got, 2 - r % 2;
-            END IF;
-            PERFORM dblink_exec('bench_writer', format(
-                'UPDATE categorize.patterns SET weight = %s WHERE id = %s',
-                CASE WHEN r % 2 = 1 THEN '1.0' ELSE '3.0' END, first_id));
-            t0 := clock_timestamp();
-            SELECT c INTO got FROM dblink('bench_reader',
-                format('SELECT categorize.categorize(%L, %L)', probe, probe)) AS t(c bigint);
-            times := times || extract(epoch FROM clock_timestamp() - t0) * 1000;
-            IF got IS DISTINCT FROM 1 + r % 2 THEN
-                RAISE EXCEPTION 'reader answered % after the weight change, expected %', got, 1 + r % 2;
-            END IF;
-        END LOOP;
-        PERFORM dblink_exec('bench_writer', format(
-            'DELETE FROM categorize.patterns WHERE value = %L', probe));
-        PERFORM dblink_disconnect('bench_reader');
-        PERFORM dblink_disconnect('bench_writer');
-        RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
     END IF;
     FOR r IN 1 .. runs LOOP
-        probe := 'Zyxwvut Probe ' || r;
-        -- warm reader: index current, answer is still NULL
+        IF weights_only THEN
+            change := format('UPDATE categorize.patterns SET weight = %s WHERE id = %s',
+                             CASE WHEN r % 2 = 1 THEN '1.0' ELSE '3.0' END, first_id);
+            answer_before := 2 - r % 2;
+            answer_after := 1 + r % 2;
+        ELSE
+            probe := 'Zyxwvut Probe ' || r;
+            change := format('INSERT INTO categorize.patterns (category_id, kind, value, weight) VALUES (%s, ''merchant'', %L, 5.0)',
+                             1 + r % 40, probe);
+            answer_before := NULL;
+            answer_after := 1 + r % 40;
+        END IF;
+        -- warm reader: index current, the answer before the change
         SELECT c INTO got FROM dblink('bench_reader',
             format('SELECT categorize.categorize(%L, %L)', probe, probe)) AS t(c bigint);
-        IF got IS NOT NULL THEN
-            RAISE EXCEPTION 'probe % already categorized', probe;
+        IF got IS DISTINCT FROM answer_before THEN
+            RAISE EXCEPTION 'reader answered % before "%", expected %', got, change, answer_before;
         END IF;
-        PERFORM dblink_exec('bench_writer', format(
-            'INSERT INTO categorize.patterns (category_id, kind, value, weight) VALUES (%s, ''merchant'', %L, 5.0)',
-            1 + r % 40, probe));
+        PERFORM dblink_exec('bench_writer', change);
         t0 := clock_timestamp();
         SELECT c INTO got FROM dblink('bench_reader',
             format('SELECT categorize.categorize(%L, %L)', probe, probe)) AS t(c bigint);
         times := times || extract(epoch FROM clock_timestamp() - t0) * 1000;
-        IF got IS DISTINCT FROM 1 + r % 40 THEN
-            RAISE EXCEPTION 'reader answered % for the new pattern, expected %', got, 1 + r % 40;
+        IF got IS DISTINCT FROM answer_after THEN
+            RAISE EXCEPTION 'reader answered % after "%", expected %', got, change, answer_after;
         END IF;
+        IF NOT weights_only THEN
+            PERFORM dblink_exec('bench_writer', format(
+                'DELETE FROM categorize.patterns WHERE value = %L', probe));
+        END IF;
+    END LOOP;
+    IF weights_only THEN
         PERFORM dblink_exec('bench_writer', format(
             'DELETE FROM categorize.patterns WHERE value = %L', probe));
-    END LOOP;
+    END IF;
     PERFORM dblink_disconnect('bench_reader');
     PERFORM dblink_disconnect('bench_writer');
     RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
