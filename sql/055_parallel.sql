@@ -48,6 +48,14 @@ SELECT * FROM parallel_answers ORDER BY 1;
 ROLLBACK;
 SELECT * FROM parallel_answers ORDER BY 1;
 
+-- the leader taking part, its own index out of date when the query starts
+-- (it then builds one for this transaction only, in parallel mode)
+SET parallel_leader_participation = on;
+BEGIN;
+UPDATE categorize.patterns SET weight = 4 WHERE id = 3;
+SELECT * FROM parallel_answers ORDER BY 1;
+ROLLBACK;
+
 RESET max_parallel_workers_per_gather;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
