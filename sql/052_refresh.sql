@@ -136,6 +136,14 @@ SELECT * FROM after_change('UPDATE categorize.categories SET user_id = ''bob'' W
 SELECT * FROM after_change('UPDATE categorize.categories SET user_id = NULL WHERE id = 52');
 SELECT * FROM after_change('INSERT INTO categorize.patterns (id, category_id, kind, value) VALUES (300, 52, ''keyword'', ''nothing'')');
 SELECT * FROM after_change('DELETE FROM categorize.patterns WHERE id = 300');
+-- a pattern added with a lower id than the newest, and deleted again
+SELECT * FROM after_change('INSERT INTO categorize.patterns (id, category_id, kind, value, weight) VALUES (50, 53, ''keyword'', ''corner'', 5)');
+SELECT * FROM after_change('DELETE FROM categorize.patterns WHERE id = 50');
+-- with row security on the table (which the build's query would apply),
+-- weights are not taken in place either
+ALTER TABLE categorize.patterns ENABLE ROW LEVEL SECURITY;
+SELECT * FROM after_change('UPDATE categorize.patterns SET weight = 2 WHERE id = 8');
+ALTER TABLE categorize.patterns DISABLE ROW LEVEL SECURITY;
 SELECT * FROM after_change('UPDATE categorize.patterns SET weight = 1 WHERE id = 4');
 
 -- learn(): strengthening the right category's patterns is a refresh;

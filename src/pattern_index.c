@@ -53,10 +53,14 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_collation_d.h"
+#include "catalog/pg_type_d.h"
 #include "commands/trigger.h"
+#include "executor/tuptable.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
@@ -585,14 +589,15 @@ table_owner(Oid relid)
 	" usage_count::int8, success_count::int8, user_id::text" \
 	" FROM categorize.patterns WHERE active"
 #define PATTERNS_QUERY PATTERNS_COLUMNS " ORDER BY id"
-#define PATTERNS_QUERY_NEWEST_FIRST PATTERNS_COLUMNS " ORDER BY id DESC"
+#define PATTERNS_NEWEST_QUERY "SELECT max(id)::int8 FROM categorize.patterns WHERE active"
 #define PATTERNS_COUNT_QUERY "SELECT count(*) FROM categorize.patterns WHERE active"
 /* rows a cursor over the patterns fetches at a time */
 #define PATTERN_FETCH_ROWS 2048
 /*
  * (The casts pin the types read, whatever ALTER TABLE did.  Every column
- * read here is either compared by refresh_in_place() or taken in by it:
- * a column added to the build must be added there too.)
+ * read here is also read by refresh_in_place(), straight from the table
+ * and by name, and compared or taken in: a column added to the build must
+ * be added there too.)
  */
 
 static SPIPlanPtr
@@ -907,6 +912,7 @@ compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
 			/* one pass over the row (the text columns make later offsets uncacheable) */
 			heap_deform_tuple(tup, td, cols, colnull);
 			pat->id = DatumGetInt64(cols[0]);
+			index->newest_id = pat->id; /* the rows come in id order */
 			category_id = DatumGetInt64(cols[1]);
 			cat = find_category(index, category_id);
 			if (cat < 0 || !cat_active[cat])
@@ -1252,105 +1258,204 @@ same_categories(const CzIndex *index, SPITupleTable *category_rows)
 	return true;
 }
 
+/* A column of a table by name if it has the given type, else 0. */
+static AttrNumber
+column_of_type(TupleDesc tupdesc, const char *name, Oid type)
+{
+	int			i;
+
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return att->atttypid == type ? att->attnum : 0;
+	}
+	return 0;
+}
+
+/* Pattern position by id (patterns are in id order); -1 if none. */
+static int32
+find_pattern(const CzIndex *index, int64 id)
+{
+	int32		lo = 0,
+				hi = index->npatterns - 1;
+
+	while (lo <= hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (index->patterns[mid].id == id)
+			return mid;
+		if (index->patterns[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
 /*
  * A new reading of the tables, compared with what the index was built
  * from: if only weights and usage counts differ (what learn() changes
  * most of the time), take those into the index in place and return true;
  * else return false, and the caller compiles a new index.
  *
- * The patterns are read through a cursor under the snapshot, a batch at a
- * time, so that a refresh never holds them all at once (at 100k patterns,
- * materializing them costs more than comparing them), and newest first:
- * a new pattern (learned, or added) has the highest id, so a reading
- * with one differs at its first row, and costs its rebuild nothing more.
- * Every new value is
- * computed first, and only when the whole reading has matched is anything
- * written, with nothing that can fail: an error (or interrupt) on the way
- * leaves the index as it was.  The confidences come from the same
- * function, and the boosters' products are taken in the same order, as in
- * a build, so the index answers to the bit as a new one would.
+ * A new pattern (learned, or added) has a higher id than any the build
+ * read: one query on the primary key finds it, and its rebuild costs
+ * nothing more.  Otherwise the pattern table is scanned under the
+ * snapshot, without the executor and without copying a row (at 100k
+ * patterns 8 ms, against 28 ms through an SPI cursor), each row found in
+ * the index by id: the one after the previous row's first, as rows mostly
+ * lie in id order.  Every new value is computed first, and only when the
+ * whole table has matched is anything written, with nothing that can
+ * fail: an error (or interrupt) on the way leaves the index as it was.
+ * The confidences come from the same function, and the boosters'
+ * products are taken in the same order, as in a build, so the index
+ * answers to the bit as a new one would.
  */
 static bool
 refresh_in_place(CzIndex *index, SPITupleTable *category_rows, Snapshot snapshot)
 {
-	Portal		portal;
+	Relation	rel;
+	TupleDesc	tupdesc;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	att_id,
+				att_category,
+				att_kind,
+				att_value,
+				att_weight,
+				att_active,
+				att_usage,
+				att_success,
+				att_user,
+				last_att;
+	bool	   *seen;
+	int32		nseen = 0;
+	uint64		nrows = 0;
 	float	   *weight;
 	float	   *confidence;
 	float	   *booster_confidence = NULL;
 	bool		boosters_changed = false;
 	bool		same = true;
-	int32		p = index->npatterns - 1;
+	int32		p;
 	int32		b;
 
 	if (index->patterns_skipped > 0 || !same_categories(index, category_rows))
 		return false;
 
+	/* a pattern added since (learned, say) has a higher id: build anew at once */
+	run_query(PATTERNS_NEWEST_QUERY, snapshot);
+	{
+		bool		isnull;
+		Datum		newest = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										   1, &isnull);
+
+		if (!isnull && DatumGetInt64(newest) > index->newest_id)
+			return false;
+	}
+
 	weight = palloc(sizeof(float) * Max(index->npatterns, 1));
 	confidence = palloc(sizeof(float) * Max(index->npatterns, 1));
 
-	portal = open_pattern_cursor(PATTERNS_QUERY_NEWEST_FIRST, snapshot);
-
-	while (same)
+	/*
+	 * The table itself, under the snapshot: no executor, no copies, and
+	 * its rows in any order, each found in the index by id.  Columns by
+	 * name, of the types the build reads them as; otherwise (or with row
+	 * security, which the build's query would apply) build anew.
+	 */
+	rel = table_open(patterns_relid, AccessShareLock);
+	tupdesc = RelationGetDescr(rel);
+	att_id = column_of_type(tupdesc, "id", INT8OID);
+	att_category = column_of_type(tupdesc, "category_id", INT8OID);
+	att_kind = column_of_type(tupdesc, "kind", TEXTOID);
+	att_value = column_of_type(tupdesc, "value", TEXTOID);
+	att_weight = column_of_type(tupdesc, "weight", FLOAT4OID);
+	att_active = column_of_type(tupdesc, "active", BOOLOID);
+	att_usage = column_of_type(tupdesc, "usage_count", INT8OID);
+	att_success = column_of_type(tupdesc, "success_count", INT8OID);
+	att_user = column_of_type(tupdesc, "user_id", TEXTOID);
+	if (rel->rd_rel->relrowsecurity ||
+		!att_id || !att_category || !att_kind || !att_value || !att_weight ||
+		!att_active || !att_usage || !att_success || !att_user)
 	{
-		SPITupleTable *rows;
-		uint64		i;
+		table_close(rel, NoLock);
+		return false;
+	}
+	last_att = Max(Max(Max(att_id, att_category), Max(att_kind, att_value)),
+				   Max(Max(att_weight, att_active), Max(Max(att_usage, att_success), att_user)));
 
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, PATTERN_FETCH_ROWS);
-		rows = SPI_tuptable;
-		if (rows->numvals == 0)
+	seen = palloc0(sizeof(bool) * Max(index->npatterns, 1));
+	p = -1;
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, snapshot, 0, NULL);
+	while (same && table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		Datum	   *cols = slot->tts_values;
+		bool	   *nulls = slot->tts_isnull;
+		const CzPattern *pat;
+		int32		cat;
+		text	   *value;
+		int64		value_len;
+
+		if ((++nrows & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		slot_getsomeattrs(slot, last_att);
+		if (nulls[att_active - 1] || !DatumGetBool(cols[att_active - 1]))
+			continue;			/* not read by the build */
+		if (nulls[att_id - 1] || nulls[att_category - 1] || nulls[att_weight - 1] ||
+			nulls[att_usage - 1] || nulls[att_success - 1])
 		{
-			SPI_freetuptable(rows);
+			same = false;		/* the build knows what to make of it */
 			break;
 		}
-		for (i = 0; i < rows->numvals && same; i++)
+		cat = find_category(index, DatumGetInt64(cols[att_category - 1]));
+		if (cat < 0 || !index->categories[cat].active)
+			continue;			/* not in the index, as in the build */
+		/* rows mostly lie in id order: try the one after the last first */
+		p = (p + 1 < index->npatterns &&
+			 index->patterns[p + 1].id == DatumGetInt64(cols[att_id - 1])) ?
+			p + 1 : find_pattern(index, DatumGetInt64(cols[att_id - 1]));
+		if (p < 0 || seen[p])
 		{
-			const CzPattern *pat;
-			Datum		cols[8];
-			bool		nulls[8];
-			int32		cat;
-			text	   *value;
-			int64		value_len;
-
-			heap_deform_tuple(rows->vals[i], rows->tupdesc, cols, nulls);
-			cat = find_category(index, DatumGetInt64(cols[1]));
-			if (cat < 0 || !index->categories[cat].active)
-				continue;		/* not in the index, as in the build */
-			if (p < 0)
-			{
-				same = false;
-				break;
-			}
-			pat = &index->patterns[p];
-			if (DatumGetInt64(cols[0]) != pat->id ||
-				cat != pat->category_index ||
-				!text_equals(cols[2], nulls[2], cz_kind_name((CzKind) pat->kind)) ||
-				!text_equals(cols[7], nulls[7], pat->user_id))
-			{
-				same = false;
-				break;
-			}
-			value = DatumGetTextPP(cols[3]);
-			value_len = index->value_start[p + 1] - index->value_start[p];
-			if (VARSIZE_ANY_EXHDR(value) != value_len ||
-				memcmp(VARDATA_ANY(value), index->pattern_values + index->value_start[p],
-					   value_len) != 0)
-			{
-				same = false;
-				break;
-			}
-			weight[p] = DatumGetFloat4(cols[4]);
-			confidence[p] = (float) cz_pattern_confidence(weight[p], DatumGetInt64(cols[5]),
-														  DatumGetInt64(cols[6]));
-			if (confidence[p] != pat->confidence &&
-				(pat->kind == CZ_KIND_AMOUNT_RANGE || pat->kind == CZ_KIND_TIME))
-				boosters_changed = true;
-			p--;
+			same = false;
+			break;
 		}
-		SPI_freetuptable(rows);
+		pat = &index->patterns[p];
+		if (cat != pat->category_index ||
+			!text_equals(cols[att_kind - 1], nulls[att_kind - 1],
+						 cz_kind_name((CzKind) pat->kind)) ||
+			!text_equals(cols[att_user - 1], nulls[att_user - 1], pat->user_id) ||
+			nulls[att_value - 1])
+		{
+			same = false;
+			break;
+		}
+		value = DatumGetTextPP(cols[att_value - 1]);
+		value_len = index->value_start[p + 1] - index->value_start[p];
+		if (VARSIZE_ANY_EXHDR(value) != value_len ||
+			memcmp(VARDATA_ANY(value), index->pattern_values + index->value_start[p],
+				   value_len) != 0)
+		{
+			same = false;
+			break;
+		}
+		seen[p] = true;
+		nseen++;
+		weight[p] = DatumGetFloat4(cols[att_weight - 1]);
+		confidence[p] = (float) cz_pattern_confidence(weight[p],
+													  DatumGetInt64(cols[att_usage - 1]),
+													  DatumGetInt64(cols[att_success - 1]));
+		if (confidence[p] != pat->confidence &&
+			(pat->kind == CZ_KIND_AMOUNT_RANGE || pat->kind == CZ_KIND_TIME))
+			boosters_changed = true;
 	}
-	SPI_cursor_close(portal);
-	if (!same || p != -1)
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	/* the lock is kept, as the build's queries keep theirs */
+	table_close(rel, NoLock);
+	if (!same || nseen != index->npatterns)
 		return false;
 
 	if (boosters_changed)

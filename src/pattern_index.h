@@ -188,6 +188,7 @@ typedef struct CzIndex
 	 */
 	char	   *pattern_values;
 	int32	   *value_start;	/* npatterns + 1 */
+	int64		newest_id;		/* the highest pattern id read, in the index or not */
 
 	bool		has_user_patterns;
 	int32		patterns_skipped;
