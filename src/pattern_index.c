@@ -728,25 +728,37 @@ cmp_booster(const void *a, const void *b, void *arg)
 							  ((const CzBooster *) b)->pattern);
 }
 
-/* Category position by id (categories are sorted by id). */
+/*
+ * Position of id among n records of stride bytes, each starting with its
+ * int64 id, in id order; -1 if none.
+ */
 static int32
-find_category(CzIndex *index, int64 id)
+find_by_id(const void *records, Size stride, int32 n, int64 id)
 {
 	int32		lo = 0,
-				hi = index->ncategories - 1;
+				hi = n - 1;
 
 	while (lo <= hi)
 	{
 		int32		mid = lo + (hi - lo) / 2;
+		int64		mid_id = *(const int64 *) ((const char *) records + (Size) mid * stride);
 
-		if (index->categories[mid].id == id)
+		if (mid_id == id)
 			return mid;
-		if (index->categories[mid].id < id)
+		if (mid_id < id)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
 	}
 	return -1;
+}
+
+/* Category position by id (categories are sorted by id). */
+static inline int32
+find_category(CzIndex *index, int64 id)
+{
+	StaticAssertStmt(offsetof(CzCategory, id) == 0, "a category starts with its id");
+	return find_by_id(index->categories, sizeof(CzCategory), index->ncategories, id);
 }
 
 static char *
@@ -1275,24 +1287,11 @@ column_of_type(TupleDesc tupdesc, const char *name, Oid type)
 }
 
 /* Pattern position by id (patterns are in id order); -1 if none. */
-static int32
+static inline int32
 find_pattern(const CzIndex *index, int64 id)
 {
-	int32		lo = 0,
-				hi = index->npatterns - 1;
-
-	while (lo <= hi)
-	{
-		int32		mid = lo + (hi - lo) / 2;
-
-		if (index->patterns[mid].id == id)
-			return mid;
-		if (index->patterns[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
+	StaticAssertStmt(offsetof(CzPattern, id) == 0, "a pattern starts with its id");
+	return find_by_id(index->patterns, sizeof(CzPattern), index->npatterns, id);
 }
 
 /*
