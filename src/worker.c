@@ -414,6 +414,13 @@ cz_batch_supervisor_main(Datum arg)
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 1000L, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
+
+		/*
+		 * Absorb procsignal barriers (DROP DATABASE waits until every
+		 * process has released its smgr handles) and a cancel.  SIGTERM only
+		 * sets ShutdownRequestPending, which the loop tests.
+		 */
+		CHECK_FOR_INTERRUPTS();
 	}
 
 	/*
