@@ -51,7 +51,9 @@ INSERT INTO categorize.patterns (category_id, kind, value, weight) VALUES (2, 'k
 });
 
 	# before the commit is visible the reader keeps answering as before
+	# (the first poll may already see it: then there is nothing to check)
 	my $row;
+	my @before;
 	for (my $i = 0; $i < 200; $i++)
 	{
 		$row = $reader->query_safe(qq{
@@ -59,9 +61,11 @@ INSERT INTO categorize.patterns (category_id, kind, value, weight) VALUES (2, 'k
 			       coalesce(categorize.categorize('$word latte'), 0),
 			       (SELECT state FROM pg_stat_activity WHERE pid = $writer_pid)});
 		last if $row =~ /^1\|/;
-		like($row, qr/^0\|0\|/, "$what: not visible yet, old answer") if $i == 0;
+		push @before, $row;
 		usleep(20_000);
 	}
+	is(join(' ', grep { !/^0\|0\|/ } @before), '',
+		"$what: not visible yet, old answer (" . scalar(@before) . " polls)");
 	is($row, '1|2|active',
 		"$what: the statement that first sees the commit answers with it, while the writer is still in its commit");
 
