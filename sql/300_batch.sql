@@ -83,6 +83,30 @@ SELECT count(*) AS visible_jobs FROM categorize.jobs;
 SELECT categorize.wait(:clerk_job);
 RESET ROLE;
 
+-- a partitioned table: a clear error for the parent; each partition is a
+-- table, read by its own column layout (here another order and a dropped
+-- column)
+CREATE TABLE batch_part (id int, description text, merchant_name text, category_id bigint,
+                         part int) PARTITION BY LIST (part);
+CREATE TABLE batch_part_1 PARTITION OF batch_part FOR VALUES IN (1);
+CREATE TABLE batch_part_2 (junk int, category_id bigint, part int, merchant_name text,
+                           description text, id int);
+ALTER TABLE batch_part_2 DROP COLUMN junk;
+ALTER TABLE batch_part ATTACH PARTITION batch_part_2 FOR VALUES IN (2);
+INSERT INTO batch_part (id, description, merchant_name, part)
+SELECT id, description, merchant_name, 1 + id % 2 FROM batch_exp;
+CALL categorize.batch('batch_part');
+DO $$
+DECLARE j bigint;
+BEGIN
+    CALL categorize.batch('batch_part_2', job_id => j);
+END $$;
+SELECT state, rows_total, rows_done FROM categorize.jobs WHERE target = 'batch_part_2'::regclass;
+SELECT tableoid::regclass AS partition, count(*) AS rows, count(category_id) AS categorized,
+       count(*) FILTER (WHERE category_id IS DISTINCT FROM categorize.categorize(p)) AS differing
+  FROM batch_part p GROUP BY 1 ORDER BY 1;
+DROP TABLE batch_part;
+
 -- the queue, with the library preloaded
 SELECT capacity > 0 AS has_capacity, supervisor_pid IS NOT NULL AS supervisor_running
   FROM categorize.batch_queue();
