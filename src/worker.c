@@ -364,6 +364,8 @@ cz_batch_supervisor_main(Datum arg)
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	/* it runs no statement a cancel could mean (pg_cancel_backend) */
+	pqsignal(SIGINT, SIG_IGN);
 	BackgroundWorkerUnblockSignals();
 
 	if (cz_batch == NULL)
@@ -417,8 +419,8 @@ cz_batch_supervisor_main(Datum arg)
 
 		/*
 		 * Absorb procsignal barriers (DROP DATABASE waits until every
-		 * process has released its smgr handles) and a cancel.  SIGTERM only
-		 * sets ShutdownRequestPending, which the loop tests.
+		 * process has released its smgr handles).  SIGTERM only sets
+		 * ShutdownRequestPending, which the loop tests.
 		 */
 		CHECK_FOR_INTERRUPTS();
 	}

@@ -3,7 +3,8 @@
 # which make each process release its file handles) finish
 # with categorize preloaded: its batch supervisor, which sleeps on its latch
 # between rounds, absorbs them and stays up.  Before the supervisor did,
-# DROP DATABASE waited on ProcSignalBarrier for ever.
+# DROP DATABASE waited on ProcSignalBarrier for ever.  A cancel sent to the
+# supervisor is ignored.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -47,8 +48,12 @@ finishes('ALTER DATABASE moving SET TABLESPACE ts', 'ALTER DATABASE SET TABLESPA
 finishes('DROP DATABASE moving', 'DROP DATABASE of a moved database');
 $node->safe_psql('postgres', 'DROP TABLESPACE ts');
 
+# a cancel means nothing to the supervisor (it used to exit, to be
+# restarted 5 s later); its loop wakes at least once a second
+is($node->safe_psql('postgres', "SELECT pg_cancel_backend($pid)"), 't', 'supervisor sent a cancel');
+sleep 2;
 is($node->safe_psql('postgres', $supervisor), $pid,
-	'the supervisor absorbed the barriers and kept running');
+	'the supervisor absorbed the barriers, ignored the cancel and kept running');
 
 $node->stop;
 done_testing();
