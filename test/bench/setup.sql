@@ -109,6 +109,31 @@ BEGIN
 END
 $$;
 
+-- Add k literal patterns of the usual mix of kinds that no expense row
+-- mentions: words marked with 'qz', which no row contains, in merchant
+-- names that no row's merchant comes near for a fuzzy search.  After
+-- load_patterns(n) the index grows by k patterns and every answer stays
+-- the same: what a row costs then depends on the number of literal
+-- patterns alone, not on more rows being matched.
+CREATE OR REPLACE FUNCTION bench.add_unmatched_literals(k int) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    ALTER TABLE categorize.patterns DISABLE TRIGGER USER;
+    INSERT INTO categorize.patterns (category_id, kind, value, weight)
+        SELECT 1 + (i % 40),
+               CASE WHEN i % 25 < 15 THEN 'merchant'
+                    WHEN i % 25 < 21 THEN 'keyword'
+                    ELSE 'description' END,
+               CASE WHEN i % 25 < 15 THEN 'Qz' || bench.word(i, 7) || ' Qz' || bench.word(i, 8) || ' Qzdepot'
+                    WHEN i % 25 < 21 THEN 'qz' || bench.word(i, 9)
+                    ELSE 'qz ' || bench.word(i, 10) || ' fee' END,
+               CASE WHEN i % 25 < 15 THEN 3.0 ELSE 1.0 + (i % 3) END
+        FROM generate_series(1000000, 1000000 + k - 1) i;
+    ALTER TABLE categorize.patterns ENABLE TRIGGER USER;
+    UPDATE categorize.categories SET name = name WHERE id = 1;
+END
+$$;
+
 -- Merchant names 0 .. 99999, computed once.
 DROP TABLE IF EXISTS bench.merchants;
 CREATE TABLE bench.merchants AS
