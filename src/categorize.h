@@ -185,6 +185,10 @@ typedef struct CzBatchCounts
 typedef void (*cz_batch_counts_hook_type) (CzBatchCounts *counts);
 extern cz_batch_counts_hook_type cz_batch_counts_hook;
 
+/* ---- result_shape.c ---- */
+extern void cz_check_result_shape(TupleDesc tupdesc, const Oid *types, int ncolumns,
+								  const char *what);
+
 /* ---- normalize.c ---- */
 extern int	cz_normalize(const char *in, int len, char *out);
 #define CZ_NORMALIZED_MAX(len) ((len) + 2)
@@ -195,5 +199,18 @@ extern int64 cz_deadline_remaining_us(void);	/* -1: no budget running */
 extern uint64 cz_deadline_id(void); /* 0: no budget running */
 extern void cz_deadline_expire(void);
 extern bool cz_deadline_expired(void);	/* cz_deadline_expire() was called */
+
+/*
+ * CHECK_FOR_INTERRUPTS() for code that runs inside a guarded match, whose
+ * errors become a NULL answer: an error ProcessInterrupts() raises there
+ * (a cancel, a timeout, a recovery conflict, a parallel worker's error) is
+ * marked as such and always reaches the caller, whatever its SQLSTATE.
+ */
+extern void cz_process_interrupts(void);
+#define CZ_CHECK_FOR_INTERRUPTS() \
+	do { \
+		if (INTERRUPTS_PENDING_CONDITION()) \
+			cz_process_interrupts(); \
+	} while (0)
 
 #endif							/* CATEGORIZE_H */

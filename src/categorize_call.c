@@ -15,7 +15,11 @@
  *	      index build) and inside PG_TRY: matching takes no locks, pins or
  *	      SPI, so an error in it (out of memory, a failing regex) can be
  *	      caught without a subtransaction and turns into a NULL answer.
- *	      Query cancel is never swallowed.
+ *	      What interrupt processing raises is never swallowed: matching
+ *	      code checks for interrupts with CZ_CHECK_FOR_INTERRUPTS(), which
+ *	      marks an error from ProcessInterrupts() (a cancel, a timeout, a
+ *	      recovery conflict, a parallel worker's error) so that it
+ *	      propagates whatever its SQLSTATE.
  *
  *	  Backend-local except for what cz_breaker_* and cz_stats_* touch in
  *	  shared memory (see shmem.c for their locking).
@@ -32,6 +36,8 @@
 
 #include "categorize.h"
 
+/* set while ProcessInterrupts() runs for cz_process_interrupts() */
+static bool interrupt_raised = false;
 static bool deadline_active = false;
 static instr_time deadline_start;
 static double deadline_budget_ms;
@@ -94,11 +100,29 @@ cz_deadline_expire(void)
 		deadline_budget_ms = -1.0;
 }
 
-static bool
-is_interrupt(ErrorData *edata)
+void
+cz_process_interrupts(void)
 {
-	return edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+	/* if ProcessInterrupts() throws, the flag stays set for the catcher */
+	interrupt_raised = true;
+	ProcessInterrupts();
+	interrupt_raised = false;
+}
+
+/*
+ * Errors that must reach the caller rather than become a NULL answer or
+ * an uncategorized row: whatever interrupt processing raised inside the
+ * match (cz_process_interrupts), a cancel or a timeout, a shutdown, a
+ * serialization failure (also a recovery conflict's: the transaction or
+ * statement must be retried), and anything worse than ERROR.
+ */
+static bool
+must_propagate(ErrorData *edata)
+{
+	return interrupt_raised ||
+		edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
 		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		edata->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE ||
 		edata->elevel > ERROR;
 }
 
@@ -116,6 +140,7 @@ index_get_contained(bool *rebuilt)
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
+	interrupt_raised = false;
 	PG_TRY();
 	{
 		index = cz_index_get(rebuilt);
@@ -133,8 +158,11 @@ index_get_contained(bool *rebuilt)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
-		if (is_interrupt(edata))
+		if (must_propagate(edata))
+		{
+			interrupt_raised = false;
 			ReThrowError(edata);
+		}
 		if (!build_failure_warned)
 		{
 			ereport(WARNING,
@@ -210,6 +238,7 @@ cz_categorize_guarded(CzExpense *expense, CzResult *result, bool never_throw,
 		deadline_active = true;
 	}
 
+	interrupt_raised = false;
 	PG_TRY();
 	{
 		bool		over_budget = false;
@@ -239,8 +268,9 @@ cz_categorize_guarded(CzExpense *expense, CzResult *result, bool never_throw,
 		deadline_active = false;
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
-		if (is_interrupt(edata))
+		if (must_propagate(edata))
 		{
+			interrupt_raised = false;
 			FreeErrorData(edata);
 			PG_RE_THROW();
 		}

@@ -174,7 +174,7 @@ cz_regexec_budgeted(regex_t *re, pg_wchar *data, int len)
 
 	if (budget_fired)
 	{
-		CHECK_FOR_INTERRUPTS();
+		CZ_CHECK_FOR_INTERRUPTS();
 		spent_call = call;
 		cz_deadline_expire();
 		return REG_NOMATCH;

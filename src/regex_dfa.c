@@ -1335,7 +1335,7 @@ cz_regex_dfa_match(CzRegexDfa *d, const char *text, int len)
 		/* long texts: look at interrupts and the call's budget every 64kB */
 		if (p != (const unsigned char *) text)
 		{
-			CHECK_FOR_INTERRUPTS();
+			CZ_CHECK_FOR_INTERRUPTS();
 			if (cz_deadline_passed())
 				return CZ_DFA_TIMEOUT;
 		}

@@ -220,7 +220,7 @@ literal_pattern_hit(MatchState *st, int32 p, int kind, int32 key, int32 len, int
 static bool
 match_tick(MatchState *st)
 {
-	CHECK_FOR_INTERRUPTS();
+	CZ_CHECK_FOR_INTERRUPTS();
 	if (cz_deadline_passed())
 	{
 		st->timed_out = true;
@@ -418,7 +418,7 @@ regex_matches(regex_t *re, const char *text, int len)
 	if (rc == REG_NOMATCH)
 		return false;
 	if (rc == REG_CANCEL)
-		CHECK_FOR_INTERRUPTS();
+		CZ_CHECK_FOR_INTERRUPTS();
 	{
 		char		msg[128];
 

@@ -45,6 +45,7 @@
 #include "port/pg_bitutils.h"
 #include "utils/memutils.h"
 
+#include "categorize.h"
 #include "fuzzy_cache.h"
 #include "trigram.h"
 
@@ -411,7 +412,7 @@ rank_documents(CzTrgmIndex *idx)
 					j;
 
 		if ((d & 0x3FFF) == 0)
-			CHECK_FOR_INTERRUPTS();
+			CZ_CHECK_FOR_INTERRUPTS();
 		for (i = 0; i < n; i++)
 		{
 			uint32		x = (uint32) (find_slot(idx, idx->doc_trgms[first + i]) - idx->slots);
@@ -507,7 +508,7 @@ prepare_prefixes(CzTrgmIndex *idx, float t)
 		d = by_len[a];
 		first = idx->doc_start[d];
 		if ((a & 0x3FFF) == 0)
-			CHECK_FOR_INTERRUPTS();
+			CZ_CHECK_FOR_INTERRUPTS();
 		for (j = 0; j < plen[d]; j++)
 		{
 			uint32		slot = ranked[first + j];
@@ -541,7 +542,7 @@ prepare_prefixes(CzTrgmIndex *idx, float t)
 		const uint32 *col = cols + col_start[j];
 		int32		n = (int32) (col_start[j + 1] - col_start[j]);
 
-		CHECK_FOR_INTERRUPTS();
+		CZ_CHECK_FOR_INTERRUPTS();
 		for (a = 0; a < n; a++)
 		{
 			TrgmSlot   *slot = &idx->slots[col[a]];
