@@ -870,17 +870,21 @@ categorize_batch_cancel(PG_FUNCTION_ARGS)
  * Queue status
  * ---------------------------------------------------------------------
  */
+static const Oid batch_queue_types[] = {INT4OID, INT4OID, INT4OID, INT4OID, BOOLOID, INT4OID};
+
 PG_FUNCTION_INFO_V1(categorize_batch_queue);
 Datum
 categorize_batch_queue(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[6];
-	bool		nulls[6] = {false};
+	Datum		values[lengthof(batch_queue_types)];
+	bool		nulls[lengthof(batch_queue_types)] = {false};
 	int			workers = 0;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	cz_check_result_shape(tupdesc, batch_queue_types, lengthof(batch_queue_types),
+						  "categorize.batch_queue()");
 	cz_require_shared_state("categorize.batch_queue");
 	if (cz_batch == NULL)
 		cz_require_shared_state("categorize.batch_queue");

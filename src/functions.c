@@ -143,6 +143,9 @@ categorize_text(PG_FUNCTION_ARGS)
 	return best_category(fcinfo, &e);
 }
 
+/* The columns explain_rows() fills. */
+static const Oid explain_types[] = {INT4OID, INT8OID, TEXTOID, FLOAT8OID, INT8ARRAYOID, TEXTOID};
+
 /* Emit explain rows for a result, best first. */
 static void
 explain_rows(FunctionCallInfo fcinfo, CzExpense *e)
@@ -154,6 +157,8 @@ explain_rows(FunctionCallInfo fcinfo, CzExpense *e)
 	bool		rebuilt;
 
 	InitMaterializedSRF(fcinfo, 0);
+	cz_check_result_shape(rsinfo->setDesc, explain_types, lengthof(explain_types),
+						  "categorize.explain()");
 	(void) cz_categorize_guarded(e, &result, false, true);
 	if (result.ncandidates == 0)
 		return;
@@ -163,8 +168,8 @@ explain_rows(FunctionCallInfo fcinfo, CzExpense *e)
 	for (i = 0; i < result.ncandidates; i++)
 	{
 		CzCandidate *c = &result.candidates[i];
-		Datum		values[6];
-		bool		nulls[6] = {0};
+		Datum		values[lengthof(explain_types)];
+		bool		nulls[lengthof(explain_types)] = {0};
 		Datum	   *ids = palloc(sizeof(Datum) * Max(c->npatterns, 1));
 		int			j;
 

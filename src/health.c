@@ -21,6 +21,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type_d.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -106,12 +107,15 @@ grade_lower(double v, double target, double warning, double critical)
 	return "healthy";
 }
 
+/* The columns put_row() fills: metric, value, status, detail. */
+static const Oid health_types[] = {TEXTOID, FLOAT8OID, TEXTOID, TEXTOID};
+
 static void
 put_row(ReturnSetInfo *rsinfo, const char *metric, bool has_value, double value,
 		const char *status, const char *detail)
 {
-	Datum		values[4];
-	bool		nulls[4] = {0};
+	Datum		values[lengthof(health_types)];
+	bool		nulls[lengthof(health_types)] = {0};
 
 	values[0] = CStringGetTextDatum(metric);
 	if (has_value)
@@ -154,6 +158,8 @@ categorize_health(PG_FUNCTION_ARGS)
 
 	cz_require_shared_state("categorize.health()");
 	InitMaterializedSRF(fcinfo, 0);
+	cz_check_result_shape(rsinfo->setDesc, health_types, lengthof(health_types),
+						  "categorize.health()");
 	cz_stats_snapshot(&snap);
 
 	/* index hit rate */

@@ -1692,8 +1692,14 @@ Datum
 categorize_index_info(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[13];
-	bool		nulls[13] = {0};
+	static const Oid types[] = {
+		INT4OID, INT4OID, INT4OID, INT4OID, INT4OID, INT4OID,	/* patterns_loaded .. boosters */
+		FLOAT8OID, INT8OID,		/* build_ms, memory_bytes */
+		INT4OID, INT4OID, INT4OID, INT4OID, /* regexes_on_dfa .. refreshes */
+		FLOAT8OID				/* refresh_ms */
+	};
+	Datum		values[lengthof(types)];
+	bool		nulls[lengthof(types)] = {0};
 	bool		rebuilt;
 	CzIndex    *index;
 	int32		on_dfa = 0;
@@ -1702,6 +1708,7 @@ categorize_index_info(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	cz_check_result_shape(tupdesc, types, lengthof(types), "categorize.index_info()");
 
 	index = cz_index_get(&rebuilt);
 	values[0] = Int32GetDatum(index->npatterns);

@@ -23,6 +23,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "catalog/pg_type_d.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
@@ -301,6 +302,17 @@ cz_stats_percentile(const uint64 *hist, uint64 total, double fraction)
 	}
 }
 
+/* The columns categorize_stats() fills, in order. */
+static const Oid stats_types[] = {
+	INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,	/* calls .. short_circuited */
+	FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, /* mean_us .. p99_us */
+	INT8OID, INT8OID, FLOAT8OID, INT8OID,	/* index builds, failures, mean, refreshes */
+	INT8OID, INT8OID, INT8OID, INT8OID, /* patterns_loaded .. pattern_generation */
+	INT4OID, TEXTOID, INT4OID, TIMESTAMPTZOID, INT8OID, /* stale_backends, breaker */
+	INT8OID, INT8OID, INT4OID, INT4OID, /* queue_depth .. workers_max */
+	TIMESTAMPTZOID				/* stats_reset */
+};
+
 /* categorize._stats(): the one row of the categorize.stats view. */
 PG_FUNCTION_INFO_V1(categorize_stats);
 Datum
@@ -309,8 +321,8 @@ categorize_stats(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	CzStatsSnapshot snap;
 	CzBatchCounts batch = {0};
-	Datum		values[28];
-	bool		nulls[28] = {0};
+	Datum		values[lengthof(stats_types)];
+	bool		nulls[lengthof(stats_types)] = {0};
 	const uint64 *hist;
 	uint64		timed;
 	int			i = 0;
@@ -318,6 +330,7 @@ categorize_stats(PG_FUNCTION_ARGS)
 	cz_require_shared_state("categorize.stats");
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	cz_check_result_shape(tupdesc, stats_types, lengthof(stats_types), "categorize._stats()");
 	tupdesc = BlessTupleDesc(tupdesc);
 
 	cz_stats_snapshot(&snap);
@@ -392,6 +405,10 @@ categorize_stats_reset(PG_FUNCTION_ARGS)
 	PG_RETURN_TIMESTAMPTZ(now);
 }
 
+static const Oid index_cache_types[] = {
+	INT4OID, INT8OID, INT8OID, BOOLOID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID
+};
+
 /*
  * categorize.index_cache: one row per live backend of this database that
  * has built an index, with the pattern-set generation it was built from.
@@ -406,6 +423,8 @@ categorize_index_cache(PG_FUNCTION_ARGS)
 
 	cz_require_shared_state("categorize.index_cache");
 	InitMaterializedSRF(fcinfo, 0);
+	cz_check_result_shape(rsinfo->setDesc, index_cache_types, lengthof(index_cache_types),
+						  "categorize._index_cache()");
 	current = cz_cache_generation();
 
 	for (i = 0; i < cz_shared->nslots; i++)
@@ -413,8 +432,8 @@ categorize_index_cache(PG_FUNCTION_ARGS)
 		CzStatsSlot *slot = cz_slot(i);
 		uint32		pid = pg_atomic_read_u32(&slot->pid);
 		uint64		gen;
-		Datum		values[7];
-		bool		nulls[7] = {0};
+		Datum		values[lengthof(index_cache_types)];
+		bool		nulls[lengthof(index_cache_types)] = {0};
 		uint64		refreshed_at;
 
 		if (pid == 0 || slot->dbid != MyDatabaseId)
