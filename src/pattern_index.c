@@ -774,6 +774,198 @@ copy_text_datum(MemoryContext cxt, Datum d)
 }
 
 /*
+ * A key set (CzKeys) in the making: the automaton builder, each pattern's
+ * key and the trigram documents of the distinct merchant values.  Pattern
+ * positions are the index's; at most max_added patterns are added.
+ */
+typedef struct KeyBuild
+{
+	CzKeys	   *keys;			/* gets trgm_doc_key at once */
+	CzAcBuilder *ac;
+	int32	   *pattern_key;	/* pattern → key, or -1 */
+	int32	   *key_doc;		/* key → trigram document, or -1 */
+	uint32	  **doc_trgms;
+	int		   *doc_ntrgms;
+	int32		ndocs;
+	char	   *normbuf;
+	int			normcap;
+} KeyBuild;
+
+/*
+ * Start a key set for keys, for patterns at positions below npatterns of
+ * which at most max_added are added; scratch in tmp, what the set keeps
+ * in cxt.
+ */
+static void
+key_build_init(KeyBuild *kb, CzKeys *keys, int32 npatterns, int32 max_added,
+			   MemoryContext tmp, MemoryContext cxt)
+{
+	memset(kb, 0, sizeof(KeyBuild));
+	kb->keys = keys;
+	kb->ac = cz_ac_builder_create(tmp);
+	kb->pattern_key = MemoryContextAllocExtended(tmp, sizeof(int32) * Max(npatterns, 1),
+												 MCXT_ALLOC_HUGE);
+	memset(kb->pattern_key, -1, sizeof(int32) * Max(npatterns, 1));
+	kb->doc_trgms = MemoryContextAllocExtended(tmp, sizeof(uint32 *) * Max(max_added, 1),
+											   MCXT_ALLOC_HUGE);
+	kb->doc_ntrgms = MemoryContextAllocExtended(tmp, sizeof(int) * Max(max_added, 1),
+												MCXT_ALLOC_HUGE);
+	/* each pattern adds at most one key */
+	kb->key_doc = MemoryContextAllocExtended(tmp, sizeof(int32) * Max(max_added, 1),
+											 MCXT_ALLOC_HUGE);
+	memset(kb->key_doc, -1, sizeof(int32) * Max(max_added, 1));
+	keys->trgm_doc_key = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(max_added, 1),
+													MCXT_ALLOC_HUGE);
+}
+
+/* Room for need bytes in the normalization buffer (in the current context). */
+static void
+key_build_room(KeyBuild *kb, int need)
+{
+	if (need > kb->normcap)
+	{
+		kb->normcap = Max(need, 256);
+		kb->normbuf = palloc(kb->normcap);
+	}
+}
+
+/*
+ * Add the literal pattern at position p (a merchant, keyword or
+ * description, of value[0, len)): its key, and for a merchant value new to
+ * the set a trigram document.  False if the value has no letters or
+ * digits (nothing added).
+ */
+static bool
+key_build_add_literal(KeyBuild *kb, int32 p, CzKind kind, const char *value, int len)
+{
+	int			nlen;
+	int32		key;
+
+	key_build_room(kb, CZ_NORMALIZED_MAX(len));
+	nlen = cz_normalize(value, len, kb->normbuf);
+	if (nlen == 0)
+		return false;
+	if (kind == CZ_KIND_DESCRIPTION)
+		key = cz_ac_builder_add(kb->ac, kb->normbuf + 1, nlen - 2);
+	else
+		key = cz_ac_builder_add(kb->ac, kb->normbuf, nlen);
+	kb->pattern_key[p] = key;
+	/* one document per distinct merchant value */
+	if (kind == CZ_KIND_MERCHANT && kb->key_doc[key] < 0)
+	{
+		uint32	   *t = palloc(sizeof(uint32) * CZ_TRGM_MAX(nlen));
+
+		kb->doc_ntrgms[kb->ndocs] = cz_trgm_extract(kb->normbuf, nlen, t);
+		kb->doc_trgms[kb->ndocs] = t;
+		kb->keys->trgm_doc_key[kb->ndocs] = key;
+		kb->key_doc[key] = kb->ndocs;
+		kb->ndocs++;
+	}
+	return true;
+}
+
+/*
+ * Finish the key set from the patterns at positions [first, last) added
+ * to kb (in the index's patterns, with their owners' hashes in sort_arg):
+ * the automaton, each key's pattern list (shared patterns first, then by
+ * owner, when sort_owners says some pattern or category has one), each
+ * key's entry and the trigram index.  Allocates in cxt.
+ */
+static void
+finish_keys(KeyBuild *kb, const CzIndex *index, int32 first, int32 last,
+			const OwnerSortArg *sort_arg, bool sort_owners, MemoryContext cxt)
+{
+	CzKeys	   *keys = kb->keys;
+	int32		nkeys;
+	int32		i;
+	int32		p;
+	int32	   *fill;
+
+	/* automaton and key → pattern lists (counting sort by key) */
+	keys->automaton = cz_ac_build(kb->ac, cxt);
+	nkeys = cz_ac_key_count(keys->automaton);
+	keys->key_first = MemoryContextAllocZero(cxt, sizeof(int32) * (nkeys + 1));
+	for (p = first; p < last; p++)
+		if (kb->pattern_key[p] >= 0)
+			keys->key_first[kb->pattern_key[p] + 1]++;
+	for (i = 0; i < nkeys; i++)
+		keys->key_first[i + 1] += keys->key_first[i];
+	keys->key_patterns = MemoryContextAllocExtended(cxt,
+													sizeof(int32) * Max(keys->key_first[nkeys], 1),
+													MCXT_ALLOC_HUGE);
+	fill = palloc0(sizeof(int32) * (nkeys + 1));
+	for (p = first; p < last; p++)
+	{
+		int32		k = kb->pattern_key[p];
+
+		if (k >= 0)
+			keys->key_patterns[keys->key_first[k] + fill[k]++] = p;
+	}
+	pfree(fill);
+
+	/* each key's list: shared patterns, then by owner (see CzKeyEntry) */
+	keys->key_owned = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(nkeys, 1),
+												 MCXT_ALLOC_HUGE);
+	keys->key_owner_hash = MemoryContextAllocExtended(cxt,
+													  sizeof(uint32) * Max(keys->key_first[nkeys], 1),
+													  MCXT_ALLOC_HUGE);
+	for (i = 0; i < nkeys; i++)
+	{
+		int32		kfirst = keys->key_first[i];
+		int32		klast = keys->key_first[i + 1];
+		int32		j;
+
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (sort_owners && klast - kfirst > 1)
+			qsort_arg(keys->key_patterns + kfirst, klast - kfirst, sizeof(int32),
+					  cmp_key_pattern, (void *) sort_arg);
+		keys->key_owned[i] = klast;
+		for (j = kfirst; j < klast; j++)
+		{
+			int32		kp = keys->key_patterns[j];
+
+			keys->key_owner_hash[j] = sort_arg->owner_hash[kp];
+			if (keys->key_owned[i] == klast && pattern_owner(index, kp) != NULL)
+				keys->key_owned[i] = j;
+		}
+	}
+	keys->nliteral_keys = 0;
+	for (i = 0; i < nkeys; i++)
+	{
+		int32		j;
+
+		for (j = keys->key_first[i]; j < keys->key_first[i + 1]; j++)
+		{
+			if (index->patterns[keys->key_patterns[j]].kind != CZ_KIND_REGEX)
+			{
+				keys->nliteral_keys++;
+				break;
+			}
+		}
+	}
+	keys->key_entry = MemoryContextAllocExtended(cxt, sizeof(CzKeyEntry) * Max(nkeys, 1),
+												 MCXT_ALLOC_HUGE);
+	for (i = 0; i < nkeys; i++)
+	{
+		CzKeyEntry *ke = &keys->key_entry[i];
+		int32		kfirst = keys->key_first[i];
+		int32		count = keys->key_first[i + 1] - kfirst;
+		int32		len = cz_ac_key_length(keys->automaton, i);
+
+		StaticAssertStmt(CZ_KIND_INVALID < 8, "kinds must fit in 3 bits");
+		ke->pattern = (count > 0) ? keys->key_patterns[kfirst] : -1;
+		ke->info = ((uint32) Min(len, CZ_KEY_LEN_UNKNOWN) << 4) |
+			((count > 1) ? 8 : 0) |
+			((count > 0) ? index->patterns[ke->pattern].kind : 0);
+	}
+
+	/* fuzzy merchants */
+	keys->trigrams = cz_trgm_index_build(kb->ndocs, kb->doc_trgms, kb->doc_ntrgms, cxt);
+	cz_trgm_index_prepare(keys->trigrams, (float) cz_fuzzy_threshold);
+}
+
+/*
  * Compile the categories read (CATEGORIES_QUERY) and the patterns, read
  * here under the same snapshot: counted first, then through a cursor a
  * batch at a time (at 100k patterns, holding them all at once cost more
@@ -794,20 +986,12 @@ compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
 				row;
 	int64	   *cat_ids;
 	bool	   *cat_active;
-	CzAcBuilder *ac;
-	int32	   *pattern_key;	/* pattern → automaton key, or -1 */
-	int32	   *key_doc;		/* automaton key → trigram document, or -1 */
+	KeyBuild	kb;
 	uint32	   *owner_hash;		/* pattern → cz_owner_hash() of its owner, or 0 */
 	OwnerSortArg sort_arg;
-	uint32	  **doc_trgms;
-	int		   *doc_ntrgms;
-	int32		ndocs = 0;
-	int32		nkeys;
 	int32	   *booster_count;
 	int32		nboosters = 0;
 	int32		p;
-	char	   *normbuf = NULL;
-	int			normcap = 0;
 	StringInfoData values;		/* the patterns' values, end to end */
 
 	/* categories */
@@ -873,18 +1057,10 @@ compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
 													  MCXT_ALLOC_HUGE);
 	index->regex_prefiltered = MemoryContextAllocExtended(cxt, sizeof(bool) * Max(n, 1),
 														  MCXT_ALLOC_HUGE);
-	pattern_key = MemoryContextAllocExtended(tmp, sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
-	doc_trgms = MemoryContextAllocExtended(tmp, sizeof(uint32 *) * Max(n, 1), MCXT_ALLOC_HUGE);
-	doc_ntrgms = MemoryContextAllocExtended(tmp, sizeof(int) * Max(n, 1), MCXT_ALLOC_HUGE);
-	/* each pattern adds at most one key, so keys number at most n */
-	key_doc = MemoryContextAllocExtended(tmp, sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
-	memset(key_doc, -1, sizeof(int32) * Max(n, 1));
-	index->trgm_doc_key = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(n, 1),
-													 MCXT_ALLOC_HUGE);
+	key_build_init(&kb, &index->keys, n, n, tmp, cxt);
 	booster_count = MemoryContextAllocZero(tmp, sizeof(int32) * Max(index->ncategories, 1));
 
 	old = MemoryContextSwitchTo(tmp);
-	ac = cz_ac_builder_create(tmp);
 
 	p = 0;
 	i = 0;
@@ -941,45 +1117,16 @@ compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
 			pat->user_id = colnull[7] ? NULL : copy_text_datum(cxt, cols[7]);
 			if (pat->user_id)
 				index->has_user_patterns = true;
-			pattern_key[p] = -1;
+			kb.pattern_key[p] = -1;
 
 			switch (kind)
 			{
 				case CZ_KIND_MERCHANT:
 				case CZ_KIND_KEYWORD:
 				case CZ_KIND_DESCRIPTION:
-					{
-						int			len = strlen(value);
-						int			nlen;
-
-						if (CZ_NORMALIZED_MAX(len) > normcap)
-						{
-							normcap = Max(CZ_NORMALIZED_MAX(len), 256);
-							normbuf = palloc(normcap);
-						}
-						nlen = cz_normalize(value, len, normbuf);
-						if (nlen == 0)
-						{
-							problem = "no letters or digits";
-							break;
-						}
-						if (kind == CZ_KIND_DESCRIPTION)
-							pattern_key[p] = cz_ac_builder_add(ac, normbuf + 1, nlen - 2);
-						else
-							pattern_key[p] = cz_ac_builder_add(ac, normbuf, nlen);
-						/* one document per distinct merchant value */
-						if (kind == CZ_KIND_MERCHANT && key_doc[pattern_key[p]] < 0)
-						{
-							uint32	   *t = palloc(sizeof(uint32) * CZ_TRGM_MAX(nlen));
-
-							doc_ntrgms[ndocs] = cz_trgm_extract(normbuf, nlen, t);
-							doc_trgms[ndocs] = t;
-							index->trgm_doc_key[ndocs] = pattern_key[p];
-							key_doc[pattern_key[p]] = ndocs;
-							ndocs++;
-						}
-						break;
-					}
+					if (!key_build_add_literal(&kb, p, kind, value, strlen(value)))
+						problem = "no letters or digits";
+					break;
 				case CZ_KIND_REGEX:
 					{
 						problem = compile_regex(value, &index->regexes[index->nregexes]);
@@ -989,14 +1136,10 @@ compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
 							int			llen;
 
 							/* its required literal joins the automaton */
-							if (len > normcap)
-							{
-								normcap = Max(len, 256);
-								normbuf = palloc(normcap);
-							}
-							llen = cz_regex_required_literal(value, normbuf, normcap);
+							key_build_room(&kb, len);
+							llen = cz_regex_required_literal(value, kb.normbuf, kb.normcap);
 							if (llen > 0)
-								pattern_key[p] = cz_ac_builder_add(ac, normbuf, llen);
+								kb.pattern_key[p] = cz_ac_builder_add(kb.ac, kb.normbuf, llen);
 							index->regex_prefiltered[index->nregexes] = (llen > 0);
 							index->regex_dfas[index->nregexes] =
 								cz_regex_dfa_compile(value, len, cxt, index->regex_dfa_budget);
@@ -1040,30 +1183,6 @@ compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
 	index->pattern_values = MemoryContextAllocExtended(cxt, Max(values.len, 1), MCXT_ALLOC_HUGE);
 	memcpy(index->pattern_values, values.data, values.len);
 
-	/* automaton and key → pattern lists (counting sort by key) */
-	index->automaton = cz_ac_build(ac, cxt);
-	nkeys = cz_ac_key_count(index->automaton);
-	index->key_first = MemoryContextAllocZero(cxt, sizeof(int32) * (nkeys + 1));
-	for (p = 0; p < index->npatterns; p++)
-		if (pattern_key[p] >= 0)
-			index->key_first[pattern_key[p] + 1]++;
-	for (i = 0; i < (uint64) nkeys; i++)
-		index->key_first[i + 1] += index->key_first[i];
-	index->key_patterns = MemoryContextAllocExtended(cxt,
-													 sizeof(int32) * Max(index->key_first[nkeys], 1),
-													 MCXT_ALLOC_HUGE);
-	{
-		int32	   *fill = palloc0(sizeof(int32) * (nkeys + 1));
-
-		for (p = 0; p < index->npatterns; p++)
-		{
-			int32		k = pattern_key[p];
-
-			if (k >= 0)
-				index->key_patterns[index->key_first[k] + fill[k]++] = p;
-		}
-	}
-
 	/* the hash of each pattern's owner, by which users' patterns are ordered */
 	owner_hash = palloc0(sizeof(uint32) * Max(index->npatterns, 1));
 	sort_arg.index = index;
@@ -1100,67 +1219,9 @@ compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
 			index->nshared_regexes = (int32) i;
 	}
 
-	/* each key's list: shared patterns, then by owner (see CzKeyEntry) */
-	index->key_owned = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(nkeys, 1),
-												  MCXT_ALLOC_HUGE);
-	index->key_owner_hash = MemoryContextAllocExtended(cxt,
-													   sizeof(uint32) * Max(index->key_first[nkeys], 1),
-													   MCXT_ALLOC_HUGE);
-	{
-		for (i = 0; i < (uint64) nkeys; i++)
-		{
-			int32		first = index->key_first[i];
-			int32		last = index->key_first[i + 1];
-			int32		j;
-
-			if ((i & 1023) == 0)
-				CHECK_FOR_INTERRUPTS();
-			if (index->has_user_patterns && last - first > 1)
-				qsort_arg(index->key_patterns + first, last - first, sizeof(int32),
-						  cmp_key_pattern, &sort_arg);
-			index->key_owned[i] = last;
-			for (j = first; j < last; j++)
-			{
-				int32		kp = index->key_patterns[j];
-
-				index->key_owner_hash[j] = owner_hash[kp];
-				if (index->key_owned[i] == last && pattern_owner(index, kp) != NULL)
-					index->key_owned[i] = j;
-			}
-		}
-	}
-	for (i = 0; i < (uint64) nkeys; i++)
-	{
-		int32		j;
-
-		for (j = index->key_first[i]; j < index->key_first[i + 1]; j++)
-		{
-			if (index->patterns[index->key_patterns[j]].kind != CZ_KIND_REGEX)
-			{
-				index->nliteral_keys++;
-				break;
-			}
-		}
-	}
-	index->key_entry = MemoryContextAllocExtended(cxt, sizeof(CzKeyEntry) * Max(nkeys, 1),
-												  MCXT_ALLOC_HUGE);
-	for (i = 0; i < (uint64) nkeys; i++)
-	{
-		CzKeyEntry *ke = &index->key_entry[i];
-		int32		first = index->key_first[i];
-		int32		count = index->key_first[i + 1] - first;
-		int32		len = cz_ac_key_length(index->automaton, (int32) i);
-
-		StaticAssertStmt(CZ_KIND_INVALID < 8, "kinds must fit in 3 bits");
-		ke->pattern = (count > 0) ? index->key_patterns[first] : -1;
-		ke->info = ((uint32) Min(len, CZ_KEY_LEN_UNKNOWN) << 4) |
-			((count > 1) ? 8 : 0) |
-			((count > 0) ? index->patterns[ke->pattern].kind : 0);
-	}
-
-	/* fuzzy merchants */
-	index->trigrams = cz_trgm_index_build(ndocs, doc_trgms, doc_ntrgms, cxt);
-	cz_trgm_index_prepare(index->trigrams, (float) cz_fuzzy_threshold);
+	/* literal keys: automaton, pattern lists, fuzzy merchants */
+	finish_keys(&kb, index, 0, index->npatterns, &sort_arg,
+				index->has_user_patterns, cxt);
 
 	/* boosters grouped by category */
 	index->nboosters = nboosters;
@@ -1712,10 +1773,10 @@ categorize_index_info(PG_FUNCTION_ARGS)
 
 	index = cz_index_get(&rebuilt);
 	values[0] = Int32GetDatum(index->npatterns);
-	values[1] = Int32GetDatum(index->nliteral_keys);
-	values[2] = Int32GetDatum(cz_ac_state_count(index->automaton));
+	values[1] = Int32GetDatum(index->keys.nliteral_keys);
+	values[2] = Int32GetDatum(cz_ac_state_count(index->keys.automaton));
 	values[3] = Int32GetDatum(index->nregexes);
-	values[4] = Int32GetDatum(cz_trgm_index_docs(index->trigrams));
+	values[4] = Int32GetDatum(cz_trgm_index_docs(index->keys.trigrams));
 	values[5] = Int32GetDatum(index->nboosters);
 	values[6] = Float8GetDatum(index->build_ms);
 	values[7] = Int64GetDatum((int64) MemoryContextMemAllocated(index->cxt, true));
@@ -1728,7 +1789,7 @@ categorize_index_info(PG_FUNCTION_ARGS)
 	}
 	values[8] = Int32GetDatum(on_dfa);
 	values[9] = Int32GetDatum(dfa_states);
-	values[10] = Int32GetDatum(cz_ac_word_key_count(index->automaton));
+	values[10] = Int32GetDatum(cz_ac_word_key_count(index->keys.automaton));
 	values[11] = Int32GetDatum(index->refreshes);
 	if (index->refreshes > 0)
 		values[12] = Float8GetDatum(index->refresh_ms);

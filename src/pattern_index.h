@@ -121,16 +121,15 @@ typedef struct CzCategory
 	int64		first_mask;		/* into CzIndex.cond_entry_mask */
 } CzCategory;
 
-typedef struct CzIndex
+/*
+ * Literal keys: an automaton over the normalized values of literal
+ * patterns (and the required literals of regexes), each key's pattern
+ * list, and the trigram documents of the distinct merchant values among
+ * them.  Key numbers and documents are the set's own; the patterns in the
+ * lists are positions in CzIndex.patterns.
+ */
+typedef struct CzKeys
 {
-	MemoryContext cxt;
-
-	int32		npatterns;
-	CzPattern  *patterns;
-	int32		ncategories;
-	CzCategory *categories;
-
-	/* literal patterns: automaton key → patterns */
 	CzAutomaton *automaton;
 	int32	   *key_first;		/* nkeys + 1, into key_patterns */
 	int32	   *key_patterns;
@@ -146,7 +145,36 @@ typedef struct CzIndex
 	 */
 	CzTrgmIndex *trigrams;
 	int32	   *trgm_doc_key;
-	struct CzFuzzyCache *fuzzy_cache;	/* made on first use (scoring.c) */
+} CzKeys;
+
+typedef struct CzIndex
+{
+	MemoryContext cxt;
+
+	int32		npatterns;
+	CzPattern  *patterns;
+	int32		ncategories;
+	CzCategory *categories;
+
+	/* literal patterns read by the build */
+	CzKeys		keys;
+
+	/*
+	 * Literal patterns appended since the build (learned merchants, say),
+	 * taken in by a refresh instead of a new build: patterns
+	 * [delta_first, npatterns), their own keys in delta_cxt (a child of
+	 * cxt, made anew with each such refresh); NULL when there are none.
+	 * A call scans both key sets.
+	 */
+	CzKeys	   *delta;
+	MemoryContext delta_cxt;
+	int32		delta_first;
+
+	/*
+	 * Memo of fuzzy lookups by text (scoring.c), made on first use;
+	 * documents of the delta are numbered after the build's.
+	 */
+	struct CzFuzzyCache *fuzzy_cache;
 
 	/* regexes, compiled once */
 	int32		nregexes;

@@ -199,7 +199,7 @@ literal_pattern_hit(MatchState *st, int32 p, int kind, int32 key, int32 len, int
 				bool		used;
 
 				if (len == CZ_KEY_LEN_UNKNOWN)
-					len = cz_ac_key_length(ix->automaton, key);
+					len = cz_ac_key_length(ix->keys.automaton, key);
 				if (end == st->text_len && end - len == 0)
 					used = note_hit(st, p, S_MERCHANT_EXACT, MB_MERCHANT_EXACT);
 				else
@@ -278,11 +278,11 @@ static void
 key_runs(MatchState *st, int32 key, int32 run[4])
 {
 	CzIndex    *ix = st->index;
-	int32		owned = ix->key_owned[key];
+	int32		owned = ix->keys.key_owned[key];
 
-	run[0] = ix->key_first[key];
+	run[0] = ix->keys.key_first[key];
 	run[1] = owned;
-	user_run(st, ix->key_owner_hash, owned, ix->key_first[key + 1], &run[2], &run[3]);
+	user_run(st, ix->keys.key_owner_hash, owned, ix->keys.key_first[key + 1], &run[2], &run[3]);
 }
 
 /*
@@ -311,7 +311,7 @@ literal_hit(void *arg, int32 key, int end)
 		return match_tick(st);
 
 	/* a key's only pattern from its entry; several from its list */
-	ke = &ix->key_entry[key];
+	ke = &ix->keys.key_entry[key];
 	if (ke->pattern < 0)
 		return true;
 	if (likely(!cz_key_more(ke)))
@@ -324,7 +324,7 @@ literal_hit(void *arg, int32 key, int end)
 	{
 		for (i = run[r]; i < run[r + 1]; i++)
 		{
-			int32		p = ix->key_patterns[i];
+			int32		p = ix->keys.key_patterns[i];
 
 			literal_pattern_hit(st, p, ix->patterns[p].kind, key, cz_key_len(ke), end);
 			if (!list_tick(st))
@@ -353,8 +353,8 @@ fuzzy_hit(void *arg, int32 doc, float similarity)
 {
 	MatchState *st = (MatchState *) arg;
 	CzIndex    *ix = st->index;
-	int32		key = ix->trgm_doc_key[doc];
-	const CzKeyEntry *ke = &ix->key_entry[key];
+	int32		key = ix->keys.trgm_doc_key[doc];
+	const CzKeyEntry *ke = &ix->keys.key_entry[key];
 	float		t = (float) cz_fuzzy_threshold;
 	float		above = (t < 1.0f) ? (similarity - t) / (1.0f - t) : 1.0f;
 	float		strength = S_FUZZY_MIN + (S_FUZZY_MAX - S_FUZZY_MIN) * Max(0.0f, Min(above, 1.0f));
@@ -373,7 +373,7 @@ fuzzy_hit(void *arg, int32 doc, float similarity)
 	{
 		for (i = run[r]; i < run[r + 1]; i++)
 		{
-			int32		p = ix->key_patterns[i];
+			int32		p = ix->keys.key_patterns[i];
 
 			if (ix->patterns[p].kind == CZ_KIND_MERCHANT)
 				note_hit(st, p, strength, MB_MERCHANT_FUZZY);
@@ -597,13 +597,13 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 	{
 		st.text_len = desc_len;
 		st.scanning_merchant = false;
-		cz_ac_scan(ix->automaton, desc, desc_len, literal_hit, &st);
+		cz_ac_scan(ix->keys.automaton, desc, desc_len, literal_hit, &st);
 	}
 	if (merch_len > 0 && !st.timed_out)
 	{
 		st.text_len = merch_len;
 		st.scanning_merchant = true;
-		cz_ac_scan(ix->automaton, merch, merch_len, literal_hit, &st);
+		cz_ac_scan(ix->keys.automaton, merch, merch_len, literal_hit, &st);
 	}
 
 	/*
@@ -611,7 +611,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 	 * when no merchant pattern matched exactly or as whole words
 	 */
 	if (!st.timed_out && !st.merchant_found && cz_fuzzy_threshold > 0 &&
-		cz_trgm_index_docs(ix->trigrams) > 0)
+		cz_trgm_index_docs(ix->keys.trigrams) > 0)
 	{
 		const char *q = merch_len > 0 ? merch : desc;
 		int			qlen = merch_len > 0 ? merch_len : desc_len;
@@ -634,7 +634,7 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 				trgm_buf = grow(trgm_buf, &trgm_cap, CZ_TRGM_MAX(qlen), sizeof(uint32));
 				nq = cz_trgm_extract_all(q, qlen, trgm_buf);
 				st.nfuzzy = 0;
-				cz_trgm_search(ix->trigrams, trgm_buf, nq, threshold,
+				cz_trgm_search(ix->keys.trigrams, trgm_buf, nq, threshold,
 							   cz_fuzzy_max_candidates, fuzzy_collect, &st);
 				cz_fuzzy_cache_store_hashed(ix->fuzzy_cache, qhash, q, qlen, threshold,
 											cz_fuzzy_max_candidates, fuzzy_found,
