@@ -37,7 +37,7 @@ CREATE FUNCTION shape_test.index_info(OUT patterns_loaded bigint, OUT literal_ke
                                       OUT build_ms float8, OUT memory_bytes bigint,
                                       OUT regexes_on_dfa int, OUT regex_dfa_states int,
                                       OUT word_index_keys int, OUT refreshes int,
-                                      OUT refresh_ms float8)
+                                      OUT refresh_ms float8, OUT delta_patterns int)
     AS '$libdir/categorize', 'categorize_index_info' LANGUAGE C;
 SELECT * FROM shape_test.index_info();
 

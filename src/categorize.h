@@ -158,7 +158,7 @@ extern void cz_breaker_record(bool success);
 extern void cz_stats_record_call(CzOutcome outcome, int64 elapsed_us,
 								 bool cache_hit);
 extern void cz_stats_record_index_build(bool ok, int64 build_us, int npatterns);
-extern void cz_stats_record_index_refresh(void);
+extern void cz_stats_record_index_refresh(int npatterns);
 extern void cz_require_shared_state(const char *what);
 
 /* index-cache state (shmem.c, stats.c): pattern-set generations */

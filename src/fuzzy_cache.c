@@ -89,6 +89,13 @@ check_settings(CzFuzzyCache *cache, float threshold, int max_candidates)
 	cache->max_candidates = max_candidates;
 }
 
+void
+cz_fuzzy_cache_empty(CzFuzzyCache *cache)
+{
+	/* settings no lookup has: the next one empties the cache */
+	cache->threshold = -1.0f;
+}
+
 /*
  * Look up the entry stored under hash whose key is len bytes and matches
  * (match decides; it is called only for an entry of that hash and length).

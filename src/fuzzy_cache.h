@@ -21,6 +21,8 @@ typedef struct CzFuzzyCache CzFuzzyCache;
 #define CZ_FUZZY_CACHE_MAX_HITS	16
 
 extern CzFuzzyCache *cz_fuzzy_cache_create(MemoryContext parent, int nsets, int max_key);
+/* Forget every entry (at the next lookup); cannot fail. */
+extern void cz_fuzzy_cache_empty(CzFuzzyCache *cache);
 /* A byte key; *hash gets its hash for a store after a miss. */
 extern bool cz_fuzzy_cache_lookup(CzFuzzyCache *cache, const void *key, int len,
 								  float threshold, int max_candidates,

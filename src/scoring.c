@@ -119,6 +119,7 @@ grow(void *buf, int *cap, int need, Size elem)
 typedef struct MatchState
 {
 	CzIndex    *index;
+	const CzKeys *keys;			/* the key set being scanned */
 	CzExpense  *expense;
 	int			nhits;
 	bool		timed_out;
@@ -199,7 +200,7 @@ literal_pattern_hit(MatchState *st, int32 p, int kind, int32 key, int32 len, int
 				bool		used;
 
 				if (len == CZ_KEY_LEN_UNKNOWN)
-					len = cz_ac_key_length(ix->keys.automaton, key);
+					len = cz_ac_key_length(st->keys->automaton, key);
 				if (end == st->text_len && end - len == 0)
 					used = note_hit(st, p, S_MERCHANT_EXACT, MB_MERCHANT_EXACT);
 				else
@@ -277,12 +278,12 @@ user_run(MatchState *st, const uint32 *hashes, int32 lo, int32 hi,
 static void
 key_runs(MatchState *st, int32 key, int32 run[4])
 {
-	CzIndex    *ix = st->index;
-	int32		owned = ix->keys.key_owned[key];
+	const CzKeys *keys = st->keys;
+	int32		owned = keys->key_owned[key];
 
-	run[0] = ix->keys.key_first[key];
+	run[0] = keys->key_first[key];
 	run[1] = owned;
-	user_run(st, ix->keys.key_owner_hash, owned, ix->keys.key_first[key + 1], &run[2], &run[3]);
+	user_run(st, keys->key_owner_hash, owned, keys->key_first[key + 1], &run[2], &run[3]);
 }
 
 /*
@@ -311,7 +312,7 @@ literal_hit(void *arg, int32 key, int end)
 		return match_tick(st);
 
 	/* a key's only pattern from its entry; several from its list */
-	ke = &ix->keys.key_entry[key];
+	ke = &st->keys->key_entry[key];
 	if (ke->pattern < 0)
 		return true;
 	if (likely(!cz_key_more(ke)))
@@ -324,7 +325,7 @@ literal_hit(void *arg, int32 key, int end)
 	{
 		for (i = run[r]; i < run[r + 1]; i++)
 		{
-			int32		p = ix->keys.key_patterns[i];
+			int32		p = st->keys->key_patterns[i];
 
 			literal_pattern_hit(st, p, ix->patterns[p].kind, key, cz_key_len(ke), end);
 			if (!list_tick(st))
@@ -347,14 +348,18 @@ fuzzy_collect(void *arg, int32 doc, float similarity)
 	return true;
 }
 
-/* A merchant value similar enough: its merchant patterns the user may use. */
+/*
+ * A merchant value similar enough: its merchant patterns the user may use.
+ * Documents from the build's key set come first, then the delta's.
+ */
 static bool
 fuzzy_hit(void *arg, int32 doc, float similarity)
 {
 	MatchState *st = (MatchState *) arg;
 	CzIndex    *ix = st->index;
-	int32		key = ix->keys.trgm_doc_key[doc];
-	const CzKeyEntry *ke = &ix->keys.key_entry[key];
+	int32		build_docs = cz_trgm_index_docs(ix->keys.trigrams);
+	int32		key;
+	const CzKeyEntry *ke;
 	float		t = (float) cz_fuzzy_threshold;
 	float		above = (t < 1.0f) ? (similarity - t) / (1.0f - t) : 1.0f;
 	float		strength = S_FUZZY_MIN + (S_FUZZY_MAX - S_FUZZY_MIN) * Max(0.0f, Min(above, 1.0f));
@@ -362,6 +367,9 @@ fuzzy_hit(void *arg, int32 doc, float similarity)
 	int32		r,
 				i;
 
+	st->keys = (doc < build_docs) ? &ix->keys : ix->delta;
+	key = st->keys->trgm_doc_key[doc < build_docs ? doc : doc - build_docs];
+	ke = &st->keys->key_entry[key];
 	if (likely(!cz_key_more(ke)))
 	{
 		note_hit(st, ke->pattern, strength, MB_MERCHANT_FUZZY);
@@ -373,7 +381,7 @@ fuzzy_hit(void *arg, int32 doc, float similarity)
 	{
 		for (i = run[r]; i < run[r + 1]; i++)
 		{
-			int32		p = ix->keys.key_patterns[i];
+			int32		p = st->keys->key_patterns[i];
 
 			if (ix->patterns[p].kind == CZ_KIND_MERCHANT)
 				note_hit(st, p, strength, MB_MERCHANT_FUZZY);
@@ -382,6 +390,26 @@ fuzzy_hit(void *arg, int32 doc, float similarity)
 		}
 	}
 	return true;
+}
+
+/* Scan the normalized texts (either may be empty) for the keys of one set. */
+static void
+scan_literals(MatchState *st, const CzKeys *keys, const char *desc, int desc_len,
+			  const char *merch, int merch_len)
+{
+	st->keys = keys;
+	if (desc_len > 0)
+	{
+		st->text_len = desc_len;
+		st->scanning_merchant = false;
+		cz_ac_scan(keys->automaton, desc, desc_len, literal_hit, st);
+	}
+	if (merch_len > 0 && !st->timed_out)
+	{
+		st->text_len = merch_len;
+		st->scanning_merchant = true;
+		cz_ac_scan(keys->automaton, merch, merch_len, literal_hit, st);
+	}
 }
 
 static char *
@@ -591,27 +619,19 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 		merch = normalize_into(e->merchant, e->merchant_len,
 							   &norm_merchant, &norm_merchant_cap, &merch_len);
 
-	/* 1. literals */
+	/* 1. literals: the build's keys, then those appended since */
 	st.merchant_from_description = (merch_len == 0);
-	if (desc_len > 0)
-	{
-		st.text_len = desc_len;
-		st.scanning_merchant = false;
-		cz_ac_scan(ix->keys.automaton, desc, desc_len, literal_hit, &st);
-	}
-	if (merch_len > 0 && !st.timed_out)
-	{
-		st.text_len = merch_len;
-		st.scanning_merchant = true;
-		cz_ac_scan(ix->keys.automaton, merch, merch_len, literal_hit, &st);
-	}
+	scan_literals(&st, &ix->keys, desc, desc_len, merch, merch_len);
+	if (ix->delta != NULL && !st.timed_out)
+		scan_literals(&st, ix->delta, desc, desc_len, merch, merch_len);
 
 	/*
 	 * 2. fuzzy merchants: a fallback for names not found as such, so only
 	 * when no merchant pattern matched exactly or as whole words
 	 */
 	if (!st.timed_out && !st.merchant_found && cz_fuzzy_threshold > 0 &&
-		cz_trgm_index_docs(ix->keys.trigrams) > 0)
+		(cz_trgm_index_docs(ix->keys.trigrams) > 0 ||
+		 (ix->delta != NULL && cz_trgm_index_docs(ix->delta->trigrams) > 0)))
 	{
 		const char *q = merch_len > 0 ? merch : desc;
 		int			qlen = merch_len > 0 ? merch_len : desc_len;
@@ -636,6 +656,17 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 				st.nfuzzy = 0;
 				cz_trgm_search(ix->keys.trigrams, trgm_buf, nq, threshold,
 							   cz_fuzzy_max_candidates, fuzzy_collect, &st);
+				if (ix->delta != NULL)
+				{
+					int			first = st.nfuzzy;
+					int32		build_docs = cz_trgm_index_docs(ix->keys.trigrams);
+
+					/* (the search left trgm_buf the same set, reordered) */
+					cz_trgm_search(ix->delta->trigrams, trgm_buf, nq, threshold,
+								   cz_fuzzy_max_candidates, fuzzy_collect, &st);
+					for (k = first; k < st.nfuzzy; k++)
+						fuzzy_found[k].doc += build_docs;
+				}
 				cz_fuzzy_cache_store_hashed(ix->fuzzy_cache, qhash, q, qlen, threshold,
 											cz_fuzzy_max_candidates, fuzzy_found,
 											st.nfuzzy);

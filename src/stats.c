@@ -176,13 +176,16 @@ cz_stats_record_index_build(bool ok, int64 build_us, int npatterns)
 }
 
 void
-cz_stats_record_index_refresh(void)
+cz_stats_record_index_refresh(int npatterns)
 {
 	CzStatsSlot *slot = get_slot();
 
 	if (slot == NULL)
 		return;
 	slot_add(slot, CZ_C_INDEX_REFRESHES, 1);
+	/* a refresh may have appended patterns */
+	pg_atomic_write_u64(&cz_shared->patterns_loaded, (uint64) Max(npatterns, 0));
+	pg_atomic_write_u64(&slot->index_patterns, (uint64) Max(npatterns, 0));
 }
 
 /*

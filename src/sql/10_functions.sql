@@ -76,6 +76,7 @@ CREATE FUNCTION categorize.index_info(OUT patterns_loaded int,
                                       OUT regex_dfa_states int,
                                       OUT word_index_keys int,
                                       OUT refreshes int,
-                                      OUT refresh_ms float8)
+                                      OUT refresh_ms float8,
+                                      OUT delta_patterns int)
     AS 'MODULE_PATHNAME', 'categorize_index_info'
     LANGUAGE C STABLE PARALLEL SAFE;
