@@ -159,6 +159,12 @@ SELECT * FROM after_change($$INSERT INTO categorize.patterns (category_id, kind,
 SELECT * FROM after_change($$INSERT INTO categorize.patterns (category_id, kind, value)
     SELECT 64, 'keyword', 'last' || i || 'qz' FROM generate_series(1, 10) i$$);
 
+-- calls answered with a delta: after 16 per pattern built, a new build
+-- folds the delta in
+SELECT patterns_loaded, delta_patterns FROM categorize.index_info();
+SELECT count(categorize.categorize('probe ' || i)) FROM generate_series(1, 16 * 1299) i;
+SELECT patterns_loaded, delta_patterns, refreshes FROM categorize.index_info();
+
 -- learn(): the merchant pattern it creates is appended
 SELECT * FROM after_change($$SELECT categorize.learn(p, 63) FROM delta_probe p WHERE id = 9$$);
 SELECT kind, value FROM categorize.patterns WHERE user_created;

@@ -576,6 +576,12 @@ cz_ac_build(CzAcBuilder *b, MemoryContext cxt)
 }
 
 CzAutomaton *
+cz_ac_build_words_first(CzAcBuilder *b, MemoryContext cxt)
+{
+	return cz_ac_build_with_budget(b, cxt, CZ_AC_DENSE_BUDGET, 1);
+}
+
+CzAutomaton *
 cz_ac_build_with_budget(CzAcBuilder *b, MemoryContext cxt, Size dense_budget,
 						int32 word_index_min_keys)
 {

@@ -25,6 +25,12 @@ extern CzAutomaton *cz_ac_build(CzAcBuilder *builder, MemoryContext cxt);
  */
 extern CzAutomaton *cz_ac_build_with_budget(CzAcBuilder *builder, MemoryContext cxt,
 											Size dense_budget, int32 word_index_min_keys);
+/*
+ * The same with every whole-word key in the word index, however few: for
+ * a small set scanned beside another, whose whole-word keys then cost a
+ * scan a hash per word, not a step per byte.
+ */
+extern CzAutomaton *cz_ac_build_words_first(CzAcBuilder *builder, MemoryContext cxt);
 
 extern int32 cz_ac_key_count(const CzAutomaton *ac);
 extern int32 cz_ac_state_count(const CzAutomaton *ac);

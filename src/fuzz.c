@@ -499,34 +499,55 @@ check_trigram_search(FuzzRng *r, int64 seed, int iter, MemoryContext cxt)
 		for (round = 0; round < 3; round++)
 		{
 			int			nsorted;
+			int			ndistinct = -1;
+			int			pass;
 
 			for (i = 0; i < nq; i++)
 				variant[i] = (round == 2 && query[i] > universe && query[i] < 0x80000000u) ?
 					query[i] + 1000 : query[i];
 			nsorted = sort_unique_trigrams(memcpy(sorted, variant, sizeof(uint32) * nq), nq);
-			for (d = 0; d < ndocs; d++)
-				hits.similarity[d] = -1.0f;
-			hits.nhits = 0;
-			hits.repeated = false;
-			cz_trgm_search(idx, variant, nq, t, cap, trgm_collect, &hits);
-			if (hits.repeated)
-				FUZZ_FAIL("trigram search reported a document twice");
-			for (d = 0; d < ndocs; d++)
-			{
-				float		sim = nsorted > 0 ?
-					cz_trgm_similarity(sorted, nsorted, docs[d], ndoc[d]) : 0.0f;
-				bool		reported = hits.similarity[d] >= 0.0f;
 
-				if (reported && (hits.similarity[d] != sim || sim < t))
-					FUZZ_FAIL("trigram search reported a wrong similarity");
-				if (!reported && sim >= t && cap == 0)
-					FUZZ_FAIL("trigram search missed a document at the threshold");
-				checks++;
+			/*
+			 * The search, then (pass 1) the distinct trigrams it left at the
+			 * front, through the search of a query already told apart.
+			 */
+			for (pass = 0; pass < 2; pass++)
+			{
+				for (d = 0; d < ndocs; d++)
+					hits.similarity[d] = -1.0f;
+				hits.nhits = 0;
+				hits.repeated = false;
+				if (pass == 0)
+					ndistinct = cz_trgm_search(idx, variant, nq, t, cap, trgm_collect, &hits);
+				else if (ndistinct < 0)
+					break;
+				else
+				{
+					if (ndistinct != nsorted ||
+						sort_unique_trigrams(variant, ndistinct) != nsorted ||
+						memcmp(variant, sorted, sizeof(uint32) * nsorted) != 0)
+						FUZZ_FAIL("trigram search left other distinct trigrams than the query's");
+					cz_trgm_search_distinct(idx, variant, ndistinct, t, cap, trgm_collect, &hits);
+				}
+				if (hits.repeated)
+					FUZZ_FAIL("trigram search reported a document twice");
+				for (d = 0; d < ndocs; d++)
+				{
+					float		sim = nsorted > 0 ?
+						cz_trgm_similarity(sorted, nsorted, docs[d], ndoc[d]) : 0.0f;
+					bool		reported = hits.similarity[d] >= 0.0f;
+
+					if (reported && (hits.similarity[d] != sim || sim < t))
+						FUZZ_FAIL("trigram search reported a wrong similarity");
+					if (!reported && sim >= t && cap == 0)
+						FUZZ_FAIL("trigram search missed a document at the threshold");
+					checks++;
+				}
+				if (round == 0 && pass == 0)
+					first_nhits = hits.nhits;
+				else if (hits.nhits != first_nhits)
+					FUZZ_FAIL("trigram search answered a repeated query differently");
 			}
-			if (round == 0)
-				first_nhits = hits.nhits;
-			else if (hits.nhits != first_nhits)
-				FUZZ_FAIL("trigram search answered a repeated query differently");
 		}
 	}
 	return checks;

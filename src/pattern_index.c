@@ -868,13 +868,15 @@ key_build_add_literal(KeyBuild *kb, int32 p, CzKind kind, const char *value, int
 /*
  * Finish the key set from the patterns at positions [first, last) added
  * to kb (in the index's patterns, with their owners' hashes in sort_arg):
- * the automaton, each key's pattern list (shared patterns first, then by
- * owner, when sort_owners says some pattern or category has one), each
- * key's entry and the trigram index.  Allocates in cxt.
+ * the automaton (its whole-word keys all in the word index if
+ * words_first, as for a delta), each key's pattern list (shared patterns
+ * first, then by owner, when sort_owners says some pattern or category
+ * has one), each key's entry and the trigram index.  Allocates in cxt.
  */
 static void
 finish_keys(KeyBuild *kb, const CzIndex *index, int32 first, int32 last,
-			const OwnerSortArg *sort_arg, bool sort_owners, MemoryContext cxt)
+			const OwnerSortArg *sort_arg, bool sort_owners, bool words_first,
+			MemoryContext cxt)
 {
 	CzKeys	   *keys = kb->keys;
 	int32		nkeys;
@@ -883,7 +885,8 @@ finish_keys(KeyBuild *kb, const CzIndex *index, int32 first, int32 last,
 	int32	   *fill;
 
 	/* automaton and key → pattern lists (counting sort by key) */
-	keys->automaton = cz_ac_build(kb->ac, cxt);
+	keys->automaton = words_first ? cz_ac_build_words_first(kb->ac, cxt) :
+		cz_ac_build(kb->ac, cxt);
 	nkeys = cz_ac_key_count(keys->automaton);
 	keys->key_first = MemoryContextAllocZero(cxt, sizeof(int32) * (nkeys + 1));
 	for (p = first; p < last; p++)
@@ -931,6 +934,10 @@ finish_keys(KeyBuild *kb, const CzIndex *index, int32 first, int32 last,
 				keys->key_owned[i] = j;
 		}
 	}
+	keys->merchant_only = true;
+	for (p = first; p < last; p++)
+		if (kb->pattern_key[p] >= 0 && index->patterns[p].kind != CZ_KIND_MERCHANT)
+			keys->merchant_only = false;
 	keys->nliteral_keys = 0;
 	for (i = 0; i < nkeys; i++)
 	{
@@ -1222,7 +1229,7 @@ compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
 
 	/* literal keys: automaton, pattern lists, fuzzy merchants */
 	finish_keys(&kb, index, 0, index->npatterns, &sort_arg,
-				index->has_user_patterns, cxt);
+				index->has_user_patterns, false, cxt);
 
 	/* boosters grouped by category */
 	index->nboosters = nboosters;
@@ -1375,6 +1382,19 @@ delta_limit(const CzIndex *index)
 	return (built >= CZ_DELTA_MIN_BUILT) ? built / 16 : 0;
 }
 
+/*
+ * Each call scans the delta too (about a sixth more time per call with
+ * 100 merchants appended to 100k patterns), so after as many calls as
+ * 16 times the patterns built the backend builds anew, folding the delta
+ * in: the calls' extra time then came to about one build.
+ */
+static inline bool
+delta_fold_due(const CzIndex *index)
+{
+	return index->delta != NULL &&
+		index->delta_calls >= (uint64) index->delta_first * 16;
+}
+
 /* A pattern added since the build, as the refresh read it. */
 typedef struct AppendedRow
 {
@@ -1476,7 +1496,7 @@ append_literals(CzIndex *index, AppendedRow *rows, int32 n, DeltaBuild *db)
 								   index->value_start[p + 1] - index->value_start[p]))
 			return false;
 	}
-	finish_keys(&kb, index, first, total, &sort_arg, sort_owners, db->cxt);
+	finish_keys(&kb, index, first, total, &sort_arg, sort_owners, true, db->cxt);
 	db->first = first;
 	db->npatterns = total;
 	db->has_user_patterns = sort_owners;
@@ -1740,11 +1760,12 @@ refresh_in_place(CzIndex *index, SPITupleTable *category_rows, Snapshot snapshot
 /*
  * Read the tables and make the index from them: a new one, or with
  * previous (the current index, or NULL) refreshed in place when only
- * weights and usage counts changed (then *refreshed is set and previous
- * returned).
+ * weights and usage counts changed and literal patterns were added (then
+ * *refreshed is set and previous returned), unless fold asks for a new
+ * one (delta_fold_due).
  */
 static CzIndex *
-build_index(CzIndex *previous, bool *refreshed)
+build_index(CzIndex *previous, bool fold, bool *refreshed)
 {
 	MemoryContext cxt;
 	MemoryContext tmp;
@@ -1803,7 +1824,7 @@ build_index(CzIndex *previous, bool *refreshed)
 		run_query(CATEGORIES_QUERY, snapshot);
 		category_rows = SPI_tuptable;
 		/* an index used only in this transaction is never refreshed */
-		if (previous != NULL && !transient && !index_transient)
+		if (previous != NULL && !transient && !index_transient && !fold)
 		{
 			old = MemoryContextSwitchTo(tmp);
 			*refreshed = refresh_in_place(previous, category_rows, snapshot);
@@ -1865,8 +1886,13 @@ cz_index_get(bool *rebuilt)
 	*rebuilt = false;
 	resolve_suspicion();
 	if (current_index != NULL && !index_stale &&
-		!cz_cache_index_outdated(index_generation))
+		!cz_cache_index_outdated(index_generation) &&
+		!delta_fold_due(current_index))
+	{
+		if (unlikely(current_index->delta != NULL))
+			current_index->delta_calls++;
 		return current_index;
+	}
 
 	cz_index_init_callbacks();
 
@@ -1878,7 +1904,9 @@ cz_index_get(bool *rebuilt)
 	INSTR_TIME_SET_CURRENT(start);
 	PG_TRY();
 	{
-		index = build_index(current_index, &refreshed);
+		index = build_index(current_index,
+							current_index != NULL && delta_fold_due(current_index),
+							&refreshed);
 	}
 	PG_CATCH();
 	{
@@ -1914,7 +1942,8 @@ bool
 cz_index_is_current(void)
 {
 	return current_index != NULL && !index_stale && !index_suspect &&
-		!cz_cache_index_outdated(index_generation);
+		!cz_cache_index_outdated(index_generation) &&
+		!delta_fold_due(current_index);
 }
 
 int64

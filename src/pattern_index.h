@@ -138,6 +138,9 @@ typedef struct CzKeys
 	struct CzKeyEntry *key_entry;	/* nkeys: what a hit needs, in one read */
 	int32		nliteral_keys;	/* keys of literal patterns (not only of
 								 * regex prefilters) */
+	bool		merchant_only;	/* every key is a merchant value's (those
+								 * of learn()): a description is no use
+								 * beside a merchant name */
 
 	/*
 	 * fuzzy merchants: a trigram document per distinct merchant value,
@@ -169,6 +172,7 @@ typedef struct CzIndex
 	CzKeys	   *delta;
 	MemoryContext delta_cxt;
 	int32		delta_first;
+	uint64		delta_calls;	/* calls answered with a delta since the build */
 
 	/*
 	 * Memo of fuzzy lookups by text (scoring.c), made on first use;

@@ -392,13 +392,17 @@ fuzzy_hit(void *arg, int32 doc, float similarity)
 	return true;
 }
 
-/* Scan the normalized texts (either may be empty) for the keys of one set. */
+/*
+ * Scan the normalized texts (either may be empty) for the keys of one set;
+ * merchant values match the description only when there is no merchant
+ * name.
+ */
 static void
 scan_literals(MatchState *st, const CzKeys *keys, const char *desc, int desc_len,
 			  const char *merch, int merch_len)
 {
 	st->keys = keys;
-	if (desc_len > 0)
+	if (desc_len > 0 && !(keys->merchant_only && merch_len > 0))
 	{
 		st->text_len = desc_len;
 		st->scanning_merchant = false;
@@ -650,20 +654,25 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 									   cz_fuzzy_max_candidates, &found, &nfound, &qhash))
 			{
 				int			nq;
+				int			nd;
 
 				trgm_buf = grow(trgm_buf, &trgm_cap, CZ_TRGM_MAX(qlen), sizeof(uint32));
 				nq = cz_trgm_extract_all(q, qlen, trgm_buf);
 				st.nfuzzy = 0;
-				cz_trgm_search(ix->keys.trigrams, trgm_buf, nq, threshold,
-							   cz_fuzzy_max_candidates, fuzzy_collect, &st);
+				nd = cz_trgm_search(ix->keys.trigrams, trgm_buf, nq, threshold,
+									cz_fuzzy_max_candidates, fuzzy_collect, &st);
 				if (ix->delta != NULL)
 				{
 					int			first = st.nfuzzy;
 					int32		build_docs = cz_trgm_index_docs(ix->keys.trigrams);
 
-					/* (the search left trgm_buf the same set, reordered) */
-					cz_trgm_search(ix->delta->trigrams, trgm_buf, nq, threshold,
-								   cz_fuzzy_max_candidates, fuzzy_collect, &st);
+					/* the same trigrams, told apart by the first search if it got so far */
+					if (nd >= 0)
+						cz_trgm_search_distinct(ix->delta->trigrams, trgm_buf, nd, threshold,
+												cz_fuzzy_max_candidates, fuzzy_collect, &st);
+					else
+						(void) cz_trgm_search(ix->delta->trigrams, trgm_buf, nq, threshold,
+											  cz_fuzzy_max_candidates, fuzzy_collect, &st);
 					for (k = first; k < st.nfuzzy; k++)
 						fuzzy_found[k].doc += build_docs;
 				}

@@ -817,6 +817,13 @@ memo_key_matches(const void *stored, int len, void *arg)
 	return true;
 }
 
+/* Common trigrams any document needs with a query of nquery distinct ones. */
+static inline int
+query_min_common(float threshold, int nquery)
+{
+	return Max(1, (int) ceil((double) threshold * nquery * (1.0 - 1e-5) - 1e-3));
+}
+
 /*
  * Common trigrams a document of nd trigrams needs for similarity >= t:
  * sim >= t needs common >= t(|Q|+|D|)/(1+t) (less a margin for float
@@ -848,7 +855,7 @@ common_needed(double need_factor, int nquery, int nd, int min_common,
  * the prefix postings of the query's prefix are read.  Each candidate is
  * then verified by merging the two sorted sets.
  */
-static pg_attribute_always_inline void
+static pg_attribute_always_inline int
 search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 			float threshold, int max_candidates, CzTrgmHitFn hit, void *arg,
 			bool hw_popcount)
@@ -882,7 +889,7 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 				j;
 
 	if (nquery == 0 || idx->ndocs == 0 || threshold <= 0.0f)
-		return;
+		return -1;
 
 	/* a set of distinct trigrams: hashed, or else sorted for merging */
 	use_qset = qset_build(&qset, qset_slots, query, &nquery);
@@ -890,11 +897,11 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 		nquery = sort_unique(query, nquery);
 
 	/* sim >= t needs common >= t*|Q| and t*|Q| <= |D| <= |Q|/t */
-	min_common = Max(1, (int) ceil((double) threshold * nquery * (1.0 - 1e-5) - 1e-3));
+	min_common = query_min_common(threshold, nquery);
 	min_size = min_common;
 	max_size = (int) floor(nquery / (double) threshold * (1.0 + 1e-5) + 1e-3);
 	if (min_size > idx->max_doc_trgms)
-		return;
+		return nquery;
 	nprefix = nquery - min_common + 1;
 
 	if (idx->prefix_threshold != threshold)
@@ -1128,25 +1135,26 @@ done:
 									threshold, max_candidates, recorded, nrecorded);
 	if (lists != local)
 		pfree(lists);
+	return nquery;
 }
 
-static void
+static int
 search_generic(CzTrgmIndex *idx, uint32 *query, int nquery, float threshold,
 			   int max_candidates, CzTrgmHitFn hit, void *arg)
 {
-	search_impl(idx, query, nquery, threshold, max_candidates, hit, arg, false);
+	return search_impl(idx, query, nquery, threshold, max_candidates, hit, arg, false);
 }
 
 #ifdef CZ_POPCNT_DISPATCH
-static void __attribute__((target("popcnt")))
+static int	__attribute__((target("popcnt")))
 search_popcnt(CzTrgmIndex *idx, uint32 *query, int nquery, float threshold,
 			  int max_candidates, CzTrgmHitFn hit, void *arg)
 {
-	search_impl(idx, query, nquery, threshold, max_candidates, hit, arg, true);
+	return search_impl(idx, query, nquery, threshold, max_candidates, hit, arg, true);
 }
 #endif
 
-void
+int
 cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 			   float threshold, int max_candidates, CzTrgmHitFn hit, void *arg)
 {
@@ -1159,10 +1167,24 @@ cz_trgm_search(CzTrgmIndex *idx, uint32 *query, int nquery,
 		have_popcnt = __builtin_cpu_supports("popcnt") ? 1 : 0;
 	}
 	if (have_popcnt)
-	{
-		search_popcnt(idx, query, nquery, threshold, max_candidates, hit, arg);
-		return;
-	}
+		return search_popcnt(idx, query, nquery, threshold, max_candidates, hit, arg);
 #endif
-	search_generic(idx, query, nquery, threshold, max_candidates, hit, arg);
+	return search_generic(idx, query, nquery, threshold, max_candidates, hit, arg);
+}
+
+void
+cz_trgm_search_distinct(CzTrgmIndex *idx, uint32 *query, int nquery,
+						float threshold, int max_candidates, CzTrgmHitFn hit, void *arg)
+{
+	int			known = 0;
+	int			i;
+
+	if (nquery == 0 || idx->ndocs == 0 || threshold <= 0.0f)
+		return;
+	/* every common trigram is one some document holds */
+	for (i = 0; i < nquery; i++)
+		known += trigram_maybe_known(idx, trgm_hash(query[i]));
+	if (known < query_min_common(threshold, nquery))
+		return;
+	(void) cz_trgm_search(idx, query, nquery, threshold, max_candidates, hit, arg);
 }

@@ -40,13 +40,26 @@ typedef bool (*CzTrgmHitFn) (void *arg, int32 doc, float similarity);
 /*
  * Report every document whose similarity to the query is at least
  * threshold (> 0).  The query's trigrams may come in any order and repeat
- * (as from cz_trgm_extract_all); the array is reordered in place.  Only documents sharing a trigram with the query
- * among the rarest of both are looked at; with max_candidates > 0, at most
- * that many postings are examined, the rarest trigrams' first (0: no limit).
+ * (as from cz_trgm_extract_all).  The array is reordered in place, its
+ * distinct trigrams to the front: returns their number, or -1 when the
+ * search ended before it took them apart.  Only documents sharing a
+ * trigram with the query among the rarest of both are looked at; with
+ * max_candidates > 0, at most that many postings are examined, the rarest
+ * trigrams' first (0: no limit).
  */
-extern void cz_trgm_search(CzTrgmIndex *index, uint32 *query, int nquery,
+extern int	cz_trgm_search(CzTrgmIndex *index, uint32 *query, int nquery,
 						   float threshold, int max_candidates,
 						   CzTrgmHitFn hit, void *arg);
+
+/*
+ * The same for a query of nquery distinct trigrams (as cz_trgm_search
+ * left at the front of its array, for a search of another index): first
+ * counts those some document may hold, and looks no further when too few
+ * are, without building the query's set.
+ */
+extern void cz_trgm_search_distinct(CzTrgmIndex *index, uint32 *query, int nquery,
+									float threshold, int max_candidates,
+									CzTrgmHitFn hit, void *arg);
 
 extern int	cz_trgm_index_docs(const CzTrgmIndex *index);
 
