@@ -3,6 +3,11 @@
 \set ON_ERROR_STOP 1
 CREATE EXTENSION categorize;
 SELECT categorize.load_sample_data();
+-- 1,000 keywords no expense holds: with that many patterns an index takes
+-- added literal patterns in as a delta (the mutator's new keywords)
+INSERT INTO categorize.patterns (category_id, kind, value)
+    SELECT (SELECT min(id) FROM categorize.categories), 'keyword', 'soakfill' || i || 'qz'
+      FROM generate_series(1, 1000) i;
 CREATE SCHEMA soak;
 
 CREATE TABLE soak.pattern_versions (
