@@ -46,6 +46,12 @@
  *	  if the build fails, its context (and its malloc'd regexes, through a
  *	  reset callback) is freed and the error propagates.
  *
+ *	  Before a build, the tables are read again and compared with the
+ *	  index (refresh_in_place): changed weights and usage counts, and
+ *	  literal patterns added since (appended as a delta key set), are taken
+ *	  into it in place, everything computed first and written last, with
+ *	  nothing that can fail; anything else builds anew.
+ *
  *	  Everything here is backend-local: no shared memory, no locks beyond
  *	  the AccessShareLock the SPI queries take.
  *

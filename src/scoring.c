@@ -5,10 +5,12 @@
  *	  categories it matches.
  *
  *	  1. Normalize the description and the merchant name, scan each once
- *	     with the automaton (all literal patterns at once).
+ *	     with the automaton (all literal patterns at once), and once more
+ *	     with the delta's when literal patterns were appended since the
+ *	     build (pattern_index.c).
  *	  2. Fuzzy merchants: the merchant name's trigrams (the description's
- *	     when there is no merchant) against the trigram index, through a
- *	     memo of recent lookups (fuzzy_cache.c).
+ *	     when there is no merchant) against the trigram index (and the
+ *	     delta's), through a memo of recent lookups (fuzzy_cache.c).
  *	  3. Regexes, on the raw texts; a regex with a required literal
  *	     (regex_prefilter.c) only when step 1 saw that literal.  A regex
  *	     in the simple subset runs on its DFA (regex_dfa.c), others and
