@@ -176,6 +176,29 @@ SET categorize.time_budget = 0;
 SELECT delta_patterns, refreshes FROM categorize.index_info();
 SELECT digest = :'learned' AS same_answers FROM delta_digest;
 
+-- forty users' own patterns for one merchant, appended at once: each
+-- user's expense finds its own (also in the test build whose owner hashes
+-- collide), another user's finds none
+CREATE TABLE delta_users (id int, user_id text, description text, merchant text);
+INSERT INTO delta_users VALUES
+    (1, 'u1', 'rope', 'Harbor Chandlery'), (2, 'u7', 'rope', 'Harbor Chandlery'),
+    (3, 'u40', 'rope', 'Harbor Chandlery'), (4, 'u41', 'rope', 'Harbor Chandlery'),
+    (5, 'bob', 'rope', 'Harbor Chandlery'), (6, NULL, 'rope', 'Harbor Chandlery'),
+    (7, 'u7', 'rope', 'Harbor Chandlry');
+INSERT INTO categorize.patterns (category_id, kind, value, user_id)
+    SELECT 62, 'merchant', 'Harbor Chandlery', 'u' || i FROM generate_series(1, 40) i;
+SELECT delta_patterns FROM categorize.index_info();
+SELECT e.id, e.user_id, x.category, x.method,
+       (SELECT p.user_id FROM categorize.patterns p WHERE p.id = ANY (x.pattern_ids)) AS owner
+  FROM delta_users e LEFT JOIN LATERAL categorize.explain(e) x ON x.rank = 1 ORDER BY e.id;
+SELECT string_agg(e.id || ':' || coalesce(categorize.categorize(e)::text, '-'), ' ' ORDER BY e.id)
+    AS with_delta FROM delta_users e \gset
+\c
+SELECT delta_patterns FROM categorize.index_info();
+SELECT string_agg(e.id || ':' || coalesce(categorize.categorize(e)::text, '-'), ' ' ORDER BY e.id)
+    = :'with_delta' AS same_answers FROM delta_users e;
+DROP TABLE delta_users;
+
 DROP VIEW delta_digest, delta_answers;
 DROP TABLE delta_probe;
 DROP FUNCTION index_state(), answers(), after_change(text);

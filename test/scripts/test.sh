@@ -57,7 +57,7 @@ fi
 if [ $status -eq 0 ] && [ -z "${SKIP_COLLISIONS:-}" ] && [ $# -eq 0 ]; then
     echo "=== per-user tests with colliding user hashes"
     CZ_CPPFLAGS=-DCZ_OWNER_HASH_MASK=3 bash "$root/test/scripts/test.sh" \
-        REGRESS="000_setup 035_booster_masks 045_fuzzy_cache 400_learn 410_learn_users 415_many_users" \
+        REGRESS="000_setup 035_booster_masks 045_fuzzy_cache 054_delta 400_learn 410_learn_users 415_many_users" \
         ISOLATION= PROVE_TESTS= || status=$?
 fi
 
