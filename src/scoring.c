@@ -668,7 +668,10 @@ cz_match(CzIndex *ix, CzExpense *e, CzResult *result, int max_candidates,
 					int			first = st.nfuzzy;
 					int32		build_docs = cz_trgm_index_docs(ix->keys.trigrams);
 
-					/* the same trigrams, told apart by the first search if it got so far */
+					/*
+					 * the same trigrams, told apart by the first search if it
+					 * got so far
+					 */
 					if (nd >= 0)
 						cz_trgm_search_distinct(ix->delta->trigrams, trgm_buf, nd, threshold,
 												cz_fuzzy_max_candidates, fuzzy_collect, &st);
