@@ -704,6 +704,27 @@ cmp_owned_patterns(const OwnerSortArg *sa, int32 pa, int32 pb)
 	return (pa > pb) - (pa < pb);
 }
 
+/*
+ * An owner-order argument for patterns [first, last): the hash of each
+ * one's owner (0 for shared ones, and for patterns outside the range).
+ */
+static void
+owner_sort_arg(OwnerSortArg *sa, const CzIndex *index, int32 first, int32 last)
+{
+	uint32	   *owner_hash = palloc0(sizeof(uint32) * Max(last, 1));
+	int32		p;
+
+	for (p = first; p < last; p++)
+	{
+		const char *owner = pattern_owner(index, p);
+
+		if (owner != NULL)
+			owner_hash[p] = cz_owner_hash(owner);
+	}
+	sa->index = index;
+	sa->owner_hash = owner_hash;
+}
+
 static int
 cmp_key_pattern(const void *a, const void *b, void *arg)
 {
@@ -1001,7 +1022,7 @@ compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
 	int64	   *cat_ids;
 	bool	   *cat_active;
 	KeyBuild	kb;
-	uint32	   *owner_hash;		/* pattern → cz_owner_hash() of its owner, or 0 */
+	const uint32 *owner_hash;	/* pattern → cz_owner_hash() of its owner, or 0 */
 	OwnerSortArg sort_arg;
 	int32	   *booster_count;
 	int32		nboosters = 0;
@@ -1198,16 +1219,8 @@ compile_index(CzIndex *index, MemoryContext tmp, SPITupleTable *category_rows,
 	memcpy(index->pattern_values, values.data, values.len);
 
 	/* the hash of each pattern's owner, by which users' patterns are ordered */
-	owner_hash = palloc0(sizeof(uint32) * Max(index->npatterns, 1));
-	sort_arg.index = index;
-	sort_arg.owner_hash = owner_hash;
-	for (p = 0; p < index->npatterns; p++)
-	{
-		const char *owner = pattern_owner(index, p);
-
-		if (owner != NULL)
-			owner_hash[p] = cz_owner_hash(owner);
-	}
+	owner_sort_arg(&sort_arg, index, 0, index->npatterns);
+	owner_hash = sort_arg.owner_hash;
 
 	/* regexes: shared ones first, then by owner */
 	index->regex_order = MemoryContextAllocExtended(cxt, sizeof(int32) * Max(index->nregexes, 1),
@@ -1408,15 +1421,6 @@ typedef struct AppendedRow
 	char	   *value;
 } AppendedRow;
 
-static int
-cmp_appended(const void *a, const void *b)
-{
-	int64		x = ((const AppendedRow *) a)->pattern.id;
-	int64		y = ((const AppendedRow *) b)->pattern.id;
-
-	return (x > y) - (x < y);
-}
-
 /* A delta key set made by append_literals(), for take_appended(). */
 typedef struct DeltaBuild
 {
@@ -1445,13 +1449,15 @@ append_literals(CzIndex *index, AppendedRow *rows, int32 n, DeltaBuild *db)
 	int64		len = index->value_start[index->npatterns];
 	int64		added = 0;
 	bool		sort_owners = index->has_user_patterns;
-	uint32	   *owner_hash;
 	OwnerSortArg sort_arg;
 	KeyBuild	kb;
 	int32		i,
 				p;
 
-	qsort(rows, n, sizeof(AppendedRow), cmp_appended);
+	/* by id: a row starts with its pattern, which starts with its id */
+	StaticAssertStmt(offsetof(AppendedRow, pattern) == 0 && offsetof(CzPattern, id) == 0,
+					 "an appended row starts with its id");
+	qsort(rows, n, sizeof(AppendedRow), cmp_int64);
 	for (i = 0; i < n; i++)
 		added += strlen(rows[i].value);
 	if (len + added >= PG_INT32_MAX)
@@ -1480,16 +1486,7 @@ append_literals(CzIndex *index, AppendedRow *rows, int32 n, DeltaBuild *db)
 	index->value_start[total] = (int32) len;
 
 	/* the owners' hashes order the users' patterns in key lists */
-	owner_hash = palloc0(sizeof(uint32) * total);
-	for (p = first; p < total; p++)
-	{
-		const char *owner = pattern_owner(index, p);
-
-		if (owner != NULL)
-			owner_hash[p] = cz_owner_hash(owner);
-	}
-	sort_arg.index = index;
-	sort_arg.owner_hash = owner_hash;
+	owner_sort_arg(&sort_arg, index, first, total);
 
 	db->cxt = AllocSetContextCreate(CurrentMemoryContext, "categorize index delta",
 									ALLOCSET_DEFAULT_SIZES);
