@@ -50,6 +50,11 @@
 #define WI_STACK	2048
 /* filter bits a key or key prefix */
 #define WI_FILTER_BITS	10
+/* first-word filter bits a distinct first word, and when there is one */
+#define WI_FIRST_BITS	8
+#ifndef WI_FIRST_MIN_FILTER		/* test/asan/run.sh sets it to 0 */
+#define WI_FIRST_MIN_FILTER	(64 * 1024)
+#endif
 
 #define WI_SEED		UINT64CONST(0x243F6A8885A308D3)
 #define WI_MUL1		UINT64CONST(0x9E3779B97F4A7C15)
@@ -80,8 +85,10 @@ struct CzWordIndex
 	int32		nkeys;			/* keys taken */
 	int32		max_inner;		/* longest key, pads left out */
 	uint32		filter_words;
+	uint32		first_words;	/* 0: no first-word filter */
 	uint32		slot_mask;		/* slots - 1 */
 	uint64	   *filter;
+	uint64	   *first;			/* two bits a key's first word */
 	WordSlot   *slots;
 	char	   *arena;			/* the records, 4-aligned, then WI_PAD bytes */
 };
@@ -184,6 +191,27 @@ filter_word(const CzWordIndex *wi, uint64 f)
 	return &wi->filter[((uint64) (uint32) f * wi->filter_words) >> 32];
 }
 
+/*
+ * The first-word filter: two bits, in one of its words, for the first
+ * word of every key.  Far smaller than the filter, it stays in the
+ * nearest caches, and most words of a text start no key: they cost a
+ * load from it and no more.
+ */
+static inline uint64
+first_mix(uint64 f)
+{
+	return (f ^ (f >> 29)) * WI_MUL2;
+}
+
+static inline const uint64 *
+first_word(const CzWordIndex *wi, uint64 g)
+{
+	return &wi->first[((g >> 32) * wi->first_words) >> 32];
+}
+
+#define FIRST_BITS(g) \
+	((UINT64CONST(1) << ((g) & 63)) | (UINT64CONST(1) << (((g) >> 6) & 63)))
+
 static inline const WordSlot *
 first_slot(const CzWordIndex *wi, uint64 f)
 {
@@ -262,6 +290,13 @@ cz_word_index_build(MemoryContext cxt, int32 nkeys, const char *bytes,
 	wi->filter_words = (uint32) Max((nentries * WI_FILTER_BITS + 63) / 64, 8);
 	wi->filter = MemoryContextAllocExtended(cxt, sizeof(uint64) * wi->filter_words,
 											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	if (sizeof(uint64) * (Size) wi->filter_words >= WI_FIRST_MIN_FILTER)
+	{
+		/* sized for every taken key, an upper bound of the first words */
+		wi->first_words = (uint32) (((uint64) ntaken * WI_FIRST_BITS + 63) / 64);
+		wi->first = MemoryContextAllocExtended(cxt, sizeof(uint64) * wi->first_words,
+											   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	}
 	nslots = next_pow2(Max((uint64) ntaken * 2, 16));
 	wi->slot_mask = (uint32) (nslots - 1);
 	wi->slots = MemoryContextAllocExtended(cxt, sizeof(WordSlot) * nslots,
@@ -298,6 +333,12 @@ cz_word_index_build(MemoryContext cxt, int32 nkeys, const char *bytes,
 				continue;
 			seq = sequence_step(seq, word_hash(padded + a, j - a));
 			f = finish(seq);
+			if (a == 0 && wi->first != NULL)
+			{
+				uint64		g = first_mix(f);
+
+				*(uint64 *) first_word(wi, g) |= FIRST_BITS(g);
+			}
 			fw = (uint64 *) filter_word(wi, f);
 			if (j < ilen)
 				*fw |= PREFIX_BITS(f);
@@ -360,17 +401,34 @@ scan_padded(const CzWordIndex *wi, const unsigned char *t, int n, int to,
 		int			start = p + 1;
 		int			q = next_space(t, start);
 		int			next_p = q;
-		uint64		seq = WI_SEED;
+		uint64		seq;
+		uint64		f;
 
 		/* a key ends with a space, and none is longer */
-		while (q < n && q - start <= max_inner)
+		if (q >= n || q - start > max_inner)
 		{
-			uint64		f;
-			uint64		w;
+			p = next_p;
+			continue;
+		}
+		seq = sequence_step(WI_SEED, word_hash(t + start, q - start));
+		f = finish(seq);
 
-			seq = sequence_step(seq, word_hash(t + p + 1, q - p - 1));
-			f = finish(seq);
-			w = *filter_word(wi, f);
+		/* most words start no key: a load from the small filter says so */
+		if (wi->first != NULL)
+		{
+			uint64		g = first_mix(f);
+
+			if ((*first_word(wi, g) & FIRST_BITS(g)) != FIRST_BITS(g))
+			{
+				p = next_p;
+				continue;
+			}
+		}
+
+		for (;;)
+		{
+			uint64		w = *filter_word(wi, f);
+
 			if ((w & KEY_BITS(f)) == KEY_BITS(f))
 			{
 				int32		key = lookup(wi, f, t + start, q - start);
@@ -386,6 +444,10 @@ scan_padded(const CzWordIndex *wi, const unsigned char *t, int n, int to,
 				return false;
 			p = q;
 			q = next_space(t, q + 1);
+			if (q >= n || q - start > max_inner)
+				break;
+			seq = sequence_step(seq, word_hash(t + p + 1, q - p - 1));
+			f = finish(seq);
 		}
 		p = next_p;
 	}
