@@ -26,9 +26,11 @@
  *	  uses another one.
  *
  *	  Searches are memoized (fuzzy_cache.c) under the query's trigrams
- *	  that some document holds and its count of distinct trigrams, all an
- *	  answer depends on, so texts differing only in words no merchant
- *	  shares (reference numbers, dates) are searched once.
+ *	  that the filter says some document may hold and its count of
+ *	  distinct trigrams (the trigrams some document holds, all an answer
+ *	  depends on, follow from those), so texts differing only in words no
+ *	  merchant shares (reference numbers, dates) are searched once, and a
+ *	  remembered search reads nothing of the table.
  *
  *	  The index is backend-local and immutable except for the prefix
  *	  postings, the memo and a stamp array used to visit each candidate
@@ -50,9 +52,9 @@
 #include "trigram.h"
 
 /*
- * Searches whose query has at most this many trigrams found in some
- * merchant are memoized (fuzzy_cache.c): the key is the count of the
- * query's distinct trigrams and its known trigrams, as a set.
+ * Searches whose query has at most this many trigrams the filter of known
+ * trigrams lets through are memoized (fuzzy_cache.c): the key is the count
+ * of the query's distinct trigrams and those trigrams, as a set.
  */
 #define MEMO_MAX_KNOWN	63
 #define MEMO_SETS		2048
@@ -782,11 +784,11 @@ qset_count_common(const QuerySet *qs, const uint32 *doc, int nd, int need)
 }
 
 /*
- * A memo key stored by a search (its distinct trigram count, then its
- * known trigrams in any order) is this query's if the counts agree and
- * every stored trigram is in the query: the stored ones are as many as
- * the query's known ones, and all known (the index has not changed), so
- * the sets are equal.
+ * A memo key stored by a search (its distinct trigram count, then the
+ * trigrams the filter let through, in any order) is this query's if the
+ * counts agree and every stored trigram is in the query: the stored ones
+ * are as many as the query's that pass the filter, and all pass it (the
+ * index has not changed), so the sets are equal.
  */
 typedef struct MemoKeyTest
 {
@@ -920,17 +922,75 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 	 * random places: start loading them all before the lookups.
 	 */
 	prefetch = (idx->mask >= 16383);
+	/*
+	 * Whether each trigram may be known, then those that may (without a
+	 * branch): the filter's loads do not wait on one another, as they would
+	 * if each placed the next entry.  nprefix holds the answer meanwhile.
+	 */
 	for (i = 0; i < nquery; i++)
 	{
 		uint32		h = trgm_hash(query[i]);
 
-		/* kept (without a branch) if it may be known; read back below */
-		lists[nlists].start = h;
-		lists[nlists].rank = query[i];
-		nlists += trigram_maybe_known(idx, h);
+		lists[i].start = h;
+		lists[i].rank = query[i];
+		lists[i].nprefix = (uint32) trigram_maybe_known(idx, h);
+	}
+	for (i = 0; i < nquery; i++)
+	{
+		uint32		keep = lists[i].nprefix;
+
+		lists[nlists] = lists[i];
+		nlists += keep;
 	}
 	nzero = nquery - nlists;
 	j = nlists;
+	if (nzero >= nprefix)
+		goto done;				/* the query's prefix is in no document */
+
+	/*
+	 * The answer depends on the query only through its number of distinct
+	 * trigrams and those of them some document holds: the others have no
+	 * postings, and the signature bound they enter only skips postings
+	 * that could not match (the candidate cap counts those too).  So texts
+	 * differing only in words no merchant shares (reference numbers,
+	 * dates) get the same answer, and it is remembered under that key.
+	 * The key holds the trigrams the filter of known trigrams let through:
+	 * whether it does is a property of the trigram alone, so the same key
+	 * means the same known trigrams, and a search answered from the memo
+	 * reads no slot of the table.
+	 */
+	if (use_qset && j <= MEMO_MAX_KNOWN)
+	{
+		const CzFuzzyHit *memo_hits;
+		int			nmemo;
+		MemoKeyTest test = {&qset, nquery};
+
+		/* the key in the query's order, hashed independently of order */
+		memo_key[0] = (uint32) nquery;
+		memo_hash = (uint32) nquery * 0x9E3779B1u;
+		for (i = 0; i < j; i++)
+		{
+			uint32		t = (uint32) lists[i].rank; /* the trigram */
+
+			memo_key[1 + i] = t;
+			memo_hash += murmurhash32(t);
+		}
+		memo_hash = murmurhash32(memo_hash);
+		memo_key_len = sizeof(uint32) * (1 + j);
+		if (idx->memo == NULL)
+			idx->memo = cz_fuzzy_cache_create(idx->cxt, MEMO_SETS, sizeof(memo_key));
+		if (cz_fuzzy_cache_lookup_hashed(idx->memo, memo_hash, memo_key_len,
+										 memo_key_matches, &test, threshold,
+										 max_candidates, &memo_hits, &nmemo))
+		{
+			for (i = 0; i < nmemo; i++)
+				if (!hit(arg, memo_hits[i].doc, memo_hits[i].similarity))
+					break;
+			goto done;
+		}
+		recording = true;
+	}
+
 	if (prefetch)
 		for (i = 0; i < j; i++)
 			cz_prefetch(&idx->slots[lists[i].start & idx->mask]);
@@ -950,47 +1010,7 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 		}
 	}
 	if (nzero >= nprefix)
-		goto done;				/* the query's prefix is in no document */
-
-	/*
-	 * The answer depends on the query only through its number of distinct
-	 * trigrams and those of them some document holds: the others have no
-	 * postings, and the signature bound they enter only skips postings
-	 * that could not match (the candidate cap counts those too).  So texts
-	 * differing only in words no merchant shares (reference numbers,
-	 * dates) get the same answer, and it is remembered under that key.
-	 */
-	if (use_qset && nlists <= MEMO_MAX_KNOWN)
-	{
-		const CzFuzzyHit *memo_hits;
-		int			nmemo;
-		MemoKeyTest test = {&qset, nquery};
-
-		/* the key in the query's order, hashed independently of order */
-		memo_key[0] = (uint32) nquery;
-		memo_hash = (uint32) nquery * 0x9E3779B1u;
-		for (i = 0; i < nlists; i++)
-		{
-			uint32		t = (uint32) lists[i].rank; /* the trigram */
-
-			memo_key[1 + i] = t;
-			memo_hash += murmurhash32(t);
-		}
-		memo_hash = murmurhash32(memo_hash);
-		memo_key_len = sizeof(uint32) * (1 + nlists);
-		if (idx->memo == NULL)
-			idx->memo = cz_fuzzy_cache_create(idx->cxt, MEMO_SETS, sizeof(memo_key));
-		if (cz_fuzzy_cache_lookup_hashed(idx->memo, memo_hash, memo_key_len,
-										 memo_key_matches, &test, threshold,
-										 max_candidates, &memo_hits, &nmemo))
-		{
-			for (i = 0; i < nmemo; i++)
-				if (!hit(arg, memo_hits[i].doc, memo_hits[i].similarity))
-					break;
-			goto done;
-		}
-		recording = true;
-	}
+		goto done;				/* no document: an empty answer, remembered */
 
 	if (++idx->current_stamp == 0)
 	{
