@@ -380,6 +380,102 @@ random_trigram_set(FuzzRng *r, uint32 *out, int n, uint32 universe, bool high_bi
 }
 
 /*
+ * The memo of trigram searches keeps an answer under a 32-bit hash of the
+ * query's known trigrams, so two queries whose keys hash alike must still
+ * be told apart.  Among the 499,500 pairs of a pool of 1,000 trigrams,
+ * about 29 pairs of pairs collide: take two disjoint ones, {a, b} and
+ * {c, d}, index a document of each, and search {a, b}, then {c, d}: each
+ * must find its own document, not the other's remembered answer.  Then
+ * {b, a}: the first key in another order, answered from the memo.
+ */
+typedef struct PairHash
+{
+	uint32		hash;
+	uint32		a;
+	uint32		b;
+} PairHash;
+
+static int
+cmp_pair_hash(const void *x, const void *y)
+{
+	const PairHash *p = (const PairHash *) x;
+	const PairHash *q = (const PairHash *) y;
+
+	if (p->hash != q->hash)
+		return p->hash < q->hash ? -1 : 1;
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	return (p->b > q->b) - (p->b < q->b);
+}
+
+static int
+check_trigram_memo_collision(FuzzRng *r, int64 seed, MemoryContext cxt)
+{
+	const int	iter = -1;		/* for FUZZ_FAIL: before the iterations */
+	const uint32 npool = 1000;
+	uint32		base = 1 + (uint32) rng_below(r, 1 << 20);
+	PairHash   *pairs = palloc(sizeof(PairHash) * npool * (npool - 1) / 2);
+	uint32		doc0[2],
+				doc1[2];
+	uint32	   *docs[2] = {doc0, doc1};
+	int			ndoc[2] = {2, 2};
+	float		similarity[2];
+	TrgmHits	hits = {similarity, 0, false};
+	CzTrgmIndex *idx;
+	int			npairs = 0;
+	int			found = -1;
+	int			i,
+				round;
+
+	for (i = 0; i < (int) npool; i++)
+	{
+		uint32		j;
+
+		for (j = i + 1; j < npool; j++)
+		{
+			uint32		key[2] = {base + i, base + j};
+
+			pairs[npairs].hash = cz_trgm_memo_hash(key, 2, 2);
+			pairs[npairs].a = key[0];
+			pairs[npairs].b = key[1];
+			npairs++;
+		}
+	}
+	qsort(pairs, npairs, sizeof(PairHash), cmp_pair_hash);
+	for (i = 0; i + 1 < npairs && found < 0; i++)
+		if (pairs[i].hash == pairs[i + 1].hash &&
+			pairs[i].a != pairs[i + 1].a && pairs[i].a != pairs[i + 1].b &&
+			pairs[i].b != pairs[i + 1].a && pairs[i].b != pairs[i + 1].b)
+			found = i;
+	if (found < 0)
+		FUZZ_FAIL("no two pairs of trigrams with the same memo hash: the memo check tests nothing");
+
+	doc0[0] = pairs[found].a;
+	doc0[1] = pairs[found].b;
+	doc1[0] = pairs[found + 1].a;
+	doc1[1] = pairs[found + 1].b;
+	idx = cz_trgm_index_build(2, docs, ndoc, cxt);
+
+	/* {a, b}, {c, d}, {b, a}, {c, d} */
+	for (round = 0; round < 4; round++)
+	{
+		int			want = round % 2 == 0 ? 0 : 1;
+		uint32		query[2];
+
+		query[0] = docs[want][round == 2 ? 1 : 0];
+		query[1] = docs[want][round == 2 ? 0 : 1];
+		similarity[0] = similarity[1] = -1.0f;
+		hits.nhits = 0;
+		hits.repeated = false;
+		(void) cz_trgm_search(idx, query, 2, 0.5f, 0, trgm_collect, &hits);
+		if (hits.nhits != 1 || similarity[want] != 1.0f)
+			FUZZ_FAIL("trigram search answered a query from the memo of another whose key hashes alike");
+	}
+	pfree(pairs);
+	return 4;
+}
+
+/*
  * The trigram index search (prefix, size, position and signature filters)
  * against a brute-force similarity over every document: without a
  * candidate cap both report the same documents with the same similarity;
@@ -569,6 +665,8 @@ categorize_fuzz_engine(PG_FUNCTION_ARGS)
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "categorize fuzz",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
+
+	checks += check_trigram_memo_collision(&rng, seed, cxt);
 
 	for (iter = 0; iter < iterations; iter++)
 	{

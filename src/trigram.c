@@ -788,12 +788,15 @@ qset_count_common(const QuerySet *qs, const uint32 *doc, int nd, int need)
  * trigrams the filter let through, in any order) is this query's if the
  * counts agree and every stored trigram is in the query: the stored ones
  * are as many as the query's that pass the filter, and all pass it (the
- * index has not changed), so the sets are equal.
+ * index has not changed), so the sets are equal.  Texts that differ only
+ * in words no merchant shares list those trigrams in the same order, so a
+ * key equal to this query's, byte for byte, is taken without the probes.
  */
 typedef struct MemoKeyTest
 {
 	const QuerySet *qset;
 	int			nquery;
+	const uint32 *key;			/* this query's key, len bytes as stored */
 } MemoKeyTest;
 
 static bool
@@ -806,6 +809,8 @@ memo_key_matches(const void *stored, int len, void *arg)
 
 	if (key[0] != (uint32) test->nquery)
 		return false;
+	if (memcmp(key, test->key, len) == 0)
+		return true;
 	for (k = 1; k < n; k++)
 	{
 		uint32		t = key[k];
@@ -817,6 +822,21 @@ memo_key_matches(const void *stored, int len, void *arg)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * The hash a search's memo key is kept under: of the query's count of
+ * distinct trigrams and of those the filter let through, in any order.
+ */
+uint32
+cz_trgm_memo_hash(const uint32 *trigrams, int n, int nquery)
+{
+	uint32		h = (uint32) nquery * 0x9E3779B1u;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		h += murmurhash32(trigrams[i]);
+	return murmurhash32(h);
 }
 
 /* Common trigrams any document needs with a query of nquery distinct ones. */
@@ -963,19 +983,13 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 	{
 		const CzFuzzyHit *memo_hits;
 		int			nmemo;
-		MemoKeyTest test = {&qset, nquery};
+		MemoKeyTest test = {&qset, nquery, memo_key};
 
 		/* the key in the query's order, hashed independently of order */
 		memo_key[0] = (uint32) nquery;
-		memo_hash = (uint32) nquery * 0x9E3779B1u;
 		for (i = 0; i < j; i++)
-		{
-			uint32		t = (uint32) lists[i].rank; /* the trigram */
-
-			memo_key[1 + i] = t;
-			memo_hash += murmurhash32(t);
-		}
-		memo_hash = murmurhash32(memo_hash);
+			memo_key[1 + i] = (uint32) lists[i].rank;	/* the trigram */
+		memo_hash = cz_trgm_memo_hash(memo_key + 1, j, nquery);
 		memo_key_len = sizeof(uint32) * (1 + j);
 		if (idx->memo == NULL)
 			idx->memo = cz_fuzzy_cache_create(idx->cxt, MEMO_SETS, sizeof(memo_key));

@@ -63,4 +63,11 @@ extern void cz_trgm_search_distinct(CzTrgmIndex *index, uint32 *query, int nquer
 
 extern int	cz_trgm_index_docs(const CzTrgmIndex *index);
 
+/*
+ * The hash a search's memo key is kept under (n trigrams the known-trigram
+ * filter let through, of a query of nquery distinct ones); exported for
+ * the engine fuzzer, which looks for keys that collide.
+ */
+extern uint32 cz_trgm_memo_hash(const uint32 *trigrams, int n, int nquery);
+
 #endif							/* CZ_TRIGRAM_H */
