@@ -37,9 +37,9 @@
 
 typedef struct CacheEntry
 {
-	char	   *key;			/* NULL: empty; hits follow the key */
-	CzFuzzyHit *hits;
+	char	   *key;			/* NULL: empty; hits follow, MAXALIGNed */
 	uint32		hash;
+	uint32		size;			/* bytes allocated at key */
 	uint16		len;
 	uint16		nhits;
 } CacheEntry;
@@ -121,7 +121,7 @@ cz_fuzzy_cache_lookup_hashed(CzFuzzyCache *cache, uint32 hash, int len,
 			match(e->key, len, arg))
 		{
 			cache->recent[set] = way;
-			*hits = e->hits;
+			*hits = (const CzFuzzyHit *) (e->key + MAXALIGN(len));
 			*nhits = e->nhits;
 			return true;
 		}
@@ -138,6 +138,7 @@ cz_fuzzy_cache_store_hashed(CzFuzzyCache *cache, uint32 hash, const void *key, i
 				way;
 	CacheEntry *e;
 	Size		hits_off = MAXALIGN(len);
+	Size		size = hits_off + sizeof(CzFuzzyHit) * Max(nhits, 1);
 
 	if (len > cache->max_key || nhits > CZ_FUZZY_CACHE_MAX_HITS)
 		return;
@@ -145,13 +146,19 @@ cz_fuzzy_cache_store_hashed(CzFuzzyCache *cache, uint32 hash, const void *key, i
 	set = hash & (cache->nsets - 1);
 	way = 1 - cache->recent[set];
 	e = &cache->entries[set][way];
-	if (e->key != NULL)
+	/* the entry replaced leaves its memory to this one when it is enough */
+	if (e->key != NULL && e->size < size)
+	{
 		pfree(e->key);
-	e->key = MemoryContextAlloc(cache->cxt,
-								hits_off + sizeof(CzFuzzyHit) * Max(nhits, 1));
+		e->key = NULL;
+	}
+	if (e->key == NULL)
+	{
+		e->key = MemoryContextAlloc(cache->cxt, size);
+		e->size = (uint32) size;
+	}
 	memcpy(e->key, key, len);
-	e->hits = (CzFuzzyHit *) (e->key + hits_off);
-	memcpy(e->hits, hits, sizeof(CzFuzzyHit) * nhits);
+	memcpy(e->key + hits_off, hits, sizeof(CzFuzzyHit) * nhits);
 	e->hash = hash;
 	e->len = (uint16) len;
 	e->nhits = (uint16) nhits;
