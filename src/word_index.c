@@ -15,7 +15,10 @@
  *	  as soon as no key goes on.  A sequence that passes the key bits is
  *	  looked up in an open-addressing table and compared byte for byte
  *	  with the key's record, so the filter's false positives cost time,
- *	  never a wrong hit.
+ *	  never a wrong hit.  A filter of 64 kB or more has a smaller one in
+ *	  front, of the keys' first words only (8 bits a key): most words of a
+ *	  text start no key, and are turned away by a load from it, which stays
+ *	  in the nearest caches where the bigger filter does not.
  *
  *	  With a hundred thousand patterns the trie's states spread over tens
  *	  of megabytes and a scan waits on one load after another; here the
