@@ -886,7 +886,6 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 	uint32		qset_slots[1 << QSET_MAX_BITS];
 	QuerySet	qset = {0};
 	bool		use_qset;
-	bool		prefetch;
 	double		need_factor;
 	int			need_by_size[NEED_TABLE_SIZE];
 	int			need_table_len;
@@ -937,11 +936,7 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 	 */
 	lists = (nquery <= lengthof(local)) ? local : palloc(sizeof(QueryList) * nquery);
 	nzero = nlists = 0;
-	/*
-	 * In a large table (over 256kB) the slots are mostly not in cache, at
-	 * random places: start loading them all before the lookups.
-	 */
-	prefetch = (idx->mask >= 16383);
+
 	/*
 	 * Whether each trigram may be known, then those that may (without a
 	 * branch): the filter's loads do not wait on one another, as they would
@@ -1005,7 +1000,11 @@ search_impl(CzTrgmIndex *idx, uint32 *query, int nquery,
 		recording = true;
 	}
 
-	if (prefetch)
+	/*
+	 * In a large table (over 256kB) the slots are mostly not in cache, at
+	 * random places: start loading them all before the lookups.
+	 */
+	if (idx->mask >= 16383)
 		for (i = 0; i < j; i++)
 			cz_prefetch(&idx->slots[lists[i].start & idx->mask]);
 	nlists = 0;

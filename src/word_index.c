@@ -53,7 +53,7 @@
 #define WI_STACK	2048
 /* filter bits a key or key prefix */
 #define WI_FILTER_BITS	10
-/* first-word filter bits a distinct first word, and when there is one */
+/* first-word filter bits a key (keys bound first words), and when there is one */
 #define WI_FIRST_BITS	8
 #ifndef WI_FIRST_MIN_FILTER		/* test/asan/run.sh sets it to 0 */
 #define WI_FIRST_MIN_FILTER	(64 * 1024)
@@ -88,10 +88,10 @@ struct CzWordIndex
 	int32		nkeys;			/* keys taken */
 	int32		max_inner;		/* longest key, pads left out */
 	uint32		filter_words;
-	uint32		first_words;	/* 0: no first-word filter */
+	uint32		first_words;
 	uint32		slot_mask;		/* slots - 1 */
 	uint64	   *filter;
-	uint64	   *first;			/* two bits a key's first word */
+	uint64	   *first;			/* two bits a key's first word; or NULL */
 	WordSlot   *slots;
 	char	   *arena;			/* the records, 4-aligned, then WI_PAD bytes */
 };
