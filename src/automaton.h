@@ -51,7 +51,13 @@ extern int32 cz_ac_key_length(const CzAutomaton *ac, int32 key);
 #define CZ_AC_WORK_TICK		(-2)
 typedef bool (*CzAcHitFn) (void *arg, int32 key, int end);
 
-/* Returns false if the callback stopped the scan. */
+/*
+ * Returns false if the callback stopped the scan.  The scan reads up to
+ * CZ_AC_SCAN_SLACK bytes past text[len] (the word index takes the text's
+ * spaces 64 bytes at a time): the caller's buffer must hold them, whatever
+ * their values.
+ */
+#define CZ_AC_SCAN_SLACK	64
 extern bool cz_ac_scan(const CzAutomaton *ac, const char *text, int len,
 					   CzAcHitFn hit, void *arg);
 

@@ -421,7 +421,15 @@ scan_literals(MatchState *st, const CzKeys *keys, const char *desc, int desc_len
 static char *
 normalize_into(const char *text, int len, char **buf, int *cap, int *outlen)
 {
-	*buf = grow(*buf, cap, CZ_NORMALIZED_MAX(len), 1);
+	int			oldcap = *cap;
+
+	/*
+	 * The literal scan reads past the text (automaton.h): a grown buffer
+	 * is zeroed, so those bytes are never uninitialized memory.
+	 */
+	*buf = grow(*buf, cap, CZ_NORMALIZED_MAX(len) + CZ_AC_SCAN_SLACK, 1);
+	if (*cap != oldcap)
+		memset(*buf, 0, *cap);
 	*outlen = cz_normalize(text, len, *buf);
 	return *buf;
 }

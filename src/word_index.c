@@ -18,7 +18,14 @@
  *	  never a wrong hit.  A filter of 64 kB or more has a smaller one in
  *	  front, of the keys' first words only (8 bits a key): most words of a
  *	  text start no key, and are turned away by a load from it, which stays
- *	  in the nearest caches where the bigger filter does not.
+ *	  in the nearest caches where the bigger filter does not.  That
+ *	  load's hash is of the word's length and first eight bytes only.
+ *
+ *	  The spaces are found 64 bytes at a time, as a bit mask (SSE2's byte
+ *	  compare, or a portable equivalent): the next word's end is the mask's
+ *	  next set bit, so finding it waits on no load.  The scan reads the
+ *	  text in place, and past its end: the caller leaves
+ *	  CZ_AC_SCAN_SLACK readable bytes there (their values do not matter).
  *
  *	  With a hundred thousand patterns the trie's states spread over tens
  *	  of megabytes and a scan waits on one load after another; here the
@@ -40,6 +47,11 @@
  */
 #include "postgres.h"
 
+#if defined(__SSE2__) && !defined(WI_PORTABLE_MASK)
+#include <emmintrin.h>
+#define WI_SSE2_MASK 1
+#endif
+
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
 #include "port/pg_bswap.h"
@@ -47,10 +59,8 @@
 
 #include "word_index.h"
 
-/* spaces after a copied text, so loads of 8 or 16 bytes never run past it */
+/* bytes after a key's record, so loads of 8 or 16 bytes never run past it */
 #define WI_PAD		16
-/* texts (or stretches) up to this are copied on the stack */
-#define WI_STACK	2048
 /* filter bits a key or key prefix */
 #define WI_FILTER_BITS	10
 /* first-word filter bits a key (keys bound first words), and when there is one */
@@ -147,29 +157,73 @@ same_bytes(const unsigned char *a, const unsigned char *b, int n)
 			((load8(a + 8) ^ load8(b + 8)) & keep_bytes[Max(n, 8) - 8])) == 0;
 }
 
-/*
- * Offset of the first space at or after a; the buffer ends in WI_PAD
- * spaces, so there is one.
- */
-static inline int
-next_space(const unsigned char *b, int a)
+#ifdef WI_SSE2_MASK
+/* The spaces among the 16 bytes at b, as the low 16 bits. */
+static inline uint64
+space_mask16(const unsigned char *b)
 {
-#ifndef WORDS_BIGENDIAN
-	for (;; a += 8)
-	{
-		uint64		x = load8(b + a) ^ UINT64CONST(0x2020202020202020);
-		uint64		zero = (x - UINT64CONST(0x0101010101010101)) & ~x &
-			UINT64CONST(0x8080808080808080);
+	__m128i		v = _mm_loadu_si128((const __m128i *) b);
 
-		/* the lowest flagged byte is the first zero (higher ones may not be) */
-		if (zero != 0)
-			return a + pg_rightmost_one_pos64(zero) / 8;
-	}
-#else
-	while (b[a] != ' ')
-		a++;
-	return a;
+	return (uint16) _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+}
 #endif
+
+/*
+ * Bit i set when b[i] is a space, for i in [0, 64); b must be readable so
+ * far.  The scan takes a text's word boundaries from these masks, one
+ * block of 64 bytes at a time: the next boundary is the next set bit, not
+ * the result of a load and a search that the one after must wait for.
+ */
+static inline uint64
+space_mask64(const unsigned char *b)
+{
+#ifdef WI_SSE2_MASK
+	return space_mask16(b) | (space_mask16(b + 16) << 16) |
+		(space_mask16(b + 32) << 32) | (space_mask16(b + 48) << 48);
+#else
+	uint64		m = 0;
+	int			i;
+
+	for (i = 0; i < 64; i += 8)
+	{
+		uint64		x = load8(b + i) ^ UINT64CONST(0x2020202020202020);
+		uint64		y;
+
+		/* 0x80 in exactly the bytes that were spaces (no borrows) */
+		y = (x & UINT64CONST(0x7F7F7F7F7F7F7F7F)) + UINT64CONST(0x7F7F7F7F7F7F7F7F);
+		y = ~(y | x | UINT64CONST(0x7F7F7F7F7F7F7F7F));
+		/* those eight bits, in byte order, to the top byte, then down */
+		m |= (((y >> 7) * UINT64CONST(0x0102040810204080)) >> 56) << i;
+	}
+	return m;
+#endif
+}
+
+/*
+ * The spaces of block b of t, bit n (t[n]) set as if it held one: each
+ * search for a space ends at n at the latest, with no read past the
+ * block holding it.
+ */
+static inline uint64
+block_spaces(const unsigned char *t, int n, int b)
+{
+	uint64		m = space_mask64(t + 64 * b);
+
+	if (b == n / 64)
+		m |= UINT64CONST(1) << (n % 64);
+	return m;
+}
+
+/* Offset of the first space at or after a (<= n) in t[0, n]. */
+static inline int
+space_from(const unsigned char *t, int n, int a)
+{
+	int			b = a / 64;
+	uint64		m = block_spaces(t, n, b) & (~UINT64CONST(0) << (a % 64));
+
+	while (m == 0)
+		m = block_spaces(t, n, ++b);
+	return b * 64 + pg_rightmost_one_pos64(m);
 }
 
 /* The sequence hash after one more word. */
@@ -198,12 +252,16 @@ filter_word(const CzWordIndex *wi, uint64 f)
  * The first-word filter: two bits, in one of its words, for the first
  * word of every key.  Far smaller than the filter, it stays in the
  * nearest caches, and most words of a text start no key: they cost a
- * load from it and no more.
+ * load from it and no more.  Its hash is of the word's length and first
+ * eight bytes only, one multiplication: longer words sharing those are
+ * let through to the full hash and the filter, as any false positive.
  */
 static inline uint64
-first_mix(uint64 f)
+first_hash(const unsigned char *s, int n)
 {
-	return (f ^ (f >> 29)) * WI_MUL2;
+	uint64		h = ((load8(s) & keep_bytes[Min(n, 8)]) ^ ((uint64) n << 56)) * WI_MUL1;
+
+	return h ^ (h >> 29);
 }
 
 static inline const uint64 *
@@ -338,7 +396,7 @@ cz_word_index_build(MemoryContext cxt, int32 nkeys, const char *bytes,
 			f = finish(seq);
 			if (a == 0 && wi->first != NULL)
 			{
-				uint64		g = first_mix(f);
+				uint64		g = first_hash(padded, j);
 
 				*(uint64 *) first_word(wi, g) |= FIRST_BITS(g);
 			}
@@ -386,101 +444,96 @@ lookup(const CzWordIndex *wi, uint64 f, const unsigned char *s, int n)
 	}
 }
 
-/*
- * The scan proper, over a copy of the text from offset base, n bytes long
- * and followed by WI_PAD spaces; starts at the spaces in [0, to).
- */
-static bool
-scan_padded(const CzWordIndex *wi, const unsigned char *t, int n, int to,
-			int base, CzAcHitFn hit, void *arg)
+bool
+cz_word_index_scan(const CzWordIndex *wi, const char *text, int len,
+				   int from, int to, CzAcHitFn hit, void *arg)
 {
+	const unsigned char *t = (const unsigned char *) text + from;
 	int			max_inner = wi->max_inner;
-	int			p = next_space(t, 0);
 	uint32		steps = 0;
+	int			n;
+	int			block = 0;
+	uint64		spaces;
+	int			p;
+
+	/*
+	 * The scan reads t[0, n] and the slack after it, where t[n] counts as a
+	 * space: n runs as far as a key starting before "to" may reach (and a
+	 * byte more), since a stretch of a long text ends in the middle of it.
+	 */
+	n = (int) Min((int64) len, (int64) to + max_inner + 2) - from;
+	to -= from;
+	if (n <= 0)
+		return true;
+
+	/*
+	 * spaces: those of the block not yet taken.  Bits after n, of whatever
+	 * the slack holds, are never reached: the scan stops at n.
+	 */
+	spaces = block_spaces(t, n, 0);
+	while (spaces == 0)
+		spaces = block_spaces(t, n, ++block);
+	p = block * 64 + pg_rightmost_one_pos64(spaces);
+	spaces &= spaces - 1;
 
 	while (p < to)
 	{
 		/* the key's words would start after the space at p */
 		int			start = p + 1;
-		int			q = next_space(t, start);
-		int			next_p = q;
+		int			q;
+		int			end;
 		uint64		seq;
 		uint64		f;
 
+		while (unlikely(spaces == 0))
+			spaces = block_spaces(t, n, ++block);
+		q = block * 64 + pg_rightmost_one_pos64(spaces);
+		spaces &= spaces - 1;
+		/* the next start is after q, whatever this one finds */
+		end = p = q;
+
 		/* a key ends with a space, and none is longer */
 		if (q >= n || q - start > max_inner)
-		{
-			p = next_p;
 			continue;
-		}
-		seq = sequence_step(WI_SEED, word_hash(t + start, q - start));
-		f = finish(seq);
 
 		/* most words start no key: a load from the small filter says so */
 		if (wi->first != NULL)
 		{
-			uint64		g = first_mix(f);
+			uint64		g = first_hash(t + start, q - start);
 
 			if ((*first_word(wi, g) & FIRST_BITS(g)) != FIRST_BITS(g))
-			{
-				p = next_p;
 				continue;
-			}
 		}
+		seq = sequence_step(WI_SEED, word_hash(t + start, q - start));
+		f = finish(seq);
 
 		for (;;)
 		{
 			uint64		w = *filter_word(wi, f);
+			int			word_start;
 
 			if ((w & KEY_BITS(f)) == KEY_BITS(f))
 			{
-				int32		key = lookup(wi, f, t + start, q - start);
+				int32		key = lookup(wi, f, t + start, end - start);
 
-				if (key >= 0 && !hit(arg, key, base + q + 1))
+				if (key >= 0 && !hit(arg, key, from + end + 1))
 					return false;
 			}
 			if ((w & PREFIX_BITS(f)) != PREFIX_BITS(f))
 				break;
 			/* keys of many words: many steps a start, so tick on steps */
 			if (unlikely((++steps & 0xFFFF) == 0) &&
-				!hit(arg, CZ_AC_WORK_TICK, base + q + 1))
+				!hit(arg, CZ_AC_WORK_TICK, from + end + 1))
 				return false;
-			p = q;
-			q = next_space(t, q + 1);
-			if (q >= n || q - start > max_inner)
+			word_start = end + 1;
+			end = space_from(t, n, word_start);
+			if (end >= n || end - start > max_inner)
 				break;
-			seq = sequence_step(seq, word_hash(t + p + 1, q - p - 1));
+			seq = sequence_step(seq, word_hash(t + word_start, end - word_start));
 			f = finish(seq);
 		}
-		p = next_p;
 	}
 	return true;
-}
-
-bool
-cz_word_index_scan(const CzWordIndex *wi, const char *text, int len,
-				   int from, int to, CzAcHitFn hit, void *arg)
-{
-	unsigned char stack_buf[WI_STACK + WI_PAD];
-	unsigned char *buf = stack_buf;
-	int			n;
-	bool		result;
-
-	/*
-	 * The copy runs as far as a key starting before "to" may reach (and a
-	 * byte more): a stretch of a long text ends in the middle of it.
-	 */
-	n = (int) Min((int64) len, (int64) to + wi->max_inner + 2) - from;
-	if (n <= 0)
-		return true;
-	if (n > WI_STACK)
-		buf = palloc(n + WI_PAD);
-	memcpy(buf, text + from, n);
-	memset(buf + n, ' ', WI_PAD);
-	result = scan_padded(wi, buf, n, to - from, from, hit, arg);
-	if (buf != stack_buf)
-		pfree(buf);
-	return result;
 }
 
 int32

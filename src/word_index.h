@@ -31,7 +31,8 @@ extern CzWordIndex *cz_word_index_build(MemoryContext cxt, int32 nkeys,
 /*
  * Report, through hit(), every occurrence in text[0, len) of a key that
  * starts at an offset in [from, to) (its leading space there).  Returns
- * false if hit() did.
+ * false if hit() did.  Reads up to CZ_AC_SCAN_SLACK bytes past text[len],
+ * which must be readable (their values do not matter).
  */
 extern bool cz_word_index_scan(const CzWordIndex *wi, const char *text, int len,
 							   int from, int to, CzAcHitFn hit, void *arg);

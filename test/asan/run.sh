@@ -8,11 +8,13 @@ root=$(cd "$here/../.." && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 inc=$(pg_config --includedir-server)
-# twice: as built, and with the first-word filter at every size (the
-# server takes it only for large indexes, which the check's are not)
-for variant in default first_word_filter; do
+# three times: as built; with the first-word filter at every size (the
+# server takes it only for large indexes, which the check's are not); and
+# that again with the portable space masks instead of SSE2's
+for variant in default first_word_filter portable_masks; do
     defs=
     [ $variant = first_word_filter ] && defs=-DWI_FIRST_MIN_FILTER=0
+    [ $variant = portable_masks ] && defs="-DWI_FIRST_MIN_FILTER=0 -DWI_PORTABLE_MASK"
     gcc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
         -fno-omit-frame-pointer -Wall -Werror $defs -I"$inc" -I"$root/src" \
         -o "$out/word_index_check" "$here/word_index_check.c" "$here/backend_shim.c" \

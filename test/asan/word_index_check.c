@@ -150,7 +150,16 @@ main(int argc, char **argv)
 
 		/* words and planted keys, sometimes without their leading space */
 		tlen = (iter % 50 == 0) ? 70000 + rng_below(100000) : rng_below(300);
-		text = malloc(Max(tlen, 1));
+		/*
+		 * the scan reads CZ_AC_SCAN_SLACK bytes past the text, and no more
+		 * (AddressSanitizer says if it does); they hold a key, which must
+		 * not be found there, or no space at all, where the scan must stop
+		 * all the same
+		 */
+		text = malloc(tlen + CZ_AC_SCAN_SLACK);
+		k = rng_below(nkeys);
+		for (at = 0; at < CZ_AC_SCAN_SLACK; at++)
+			text[tlen + at] = (iter % 2) ? keys[k][at % key_len[k]] : 'x';
 		for (at = 0; at < tlen;)
 		{
 			int			n;
